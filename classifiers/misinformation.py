@@ -1,0 +1,77 @@
+"""``misinformation`` flag: debunk-memory matching plus a lexicon of rumour/denial terms.
+
+Each document's sentences are compared with the known false claims in
+config/debunks.yaml by character n-gram (3-5, word-bounded) TF-IDF cosine.
+A best similarity >= ``debunk_suggest`` links the debunk as a suggestion,
+>= ``debunk_autolink`` as a confident link (thresholds in flags.yaml; Meedan
+Check style). score = max(lexicon score, similarity scaled so that the
+auto-link threshold maps to 0.9).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from classifiers.base import DocInput, Prediction
+from classifiers.flaglexicon import config_hash, load_flag_config
+from classifiers.lexicon import Lexicon
+from pipeline.normalize import normalize_text
+
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+class MisinformationClassifier:
+    name = "misinformation"
+    kind = "flag"
+
+    def __init__(self, config_dir: Any) -> None:
+        cfg = load_flag_config(config_dir)["misinformation"]
+        self.threshold = float(cfg.get("threshold", 0.6))
+        self.suggest = float(cfg.get("debunk_suggest", 0.35))
+        self.autolink = float(cfg.get("debunk_autolink", 0.6))
+        self.lexicon = Lexicon(cfg.get("terms", {}))
+        path = config_dir / "debunks.yaml"
+        self.debunks = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("debunks", []) if path.exists() else []
+        self.version = f"lexicon+tfidf-{config_hash(config_dir, 'flags.yaml', 'debunks.yaml')}"
+        self.vectorizer: TfidfVectorizer | None = None
+        if self.debunks:
+            claims = [normalize_text(d["claim"]).casefold() for d in self.debunks]
+            self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+            self.claim_matrix = self.vectorizer.fit_transform(claims)
+
+    def _best_debunk(self, text: str) -> tuple[float, dict[str, Any] | None, str]:
+        if self.vectorizer is None:
+            return 0.0, None, ""
+        sentences = [s for s in _SENTENCE.split(text.casefold()) if len(s) > 15][:300]
+        if not sentences:
+            return 0.0, None, ""
+        sims = cosine_similarity(self.vectorizer.transform(sentences), self.claim_matrix)
+        row, col = divmod(int(sims.argmax()), sims.shape[1])
+        return float(sims[row, col]), self.debunks[col], sentences[row]
+
+    def predict(self, docs: Sequence[DocInput]) -> list[dict[str, Prediction]]:
+        out = []
+        for doc in docs:
+            lex_score, terms = self.lexicon.score(doc.full)
+            sim, debunk, sentence = self._best_debunk(doc.full)
+            explanation: dict[str, Any] = {"rule": "lexicon+debunk", "matched_terms": terms[:10]}
+            sim_score = 0.0
+            if debunk is not None and sim >= self.suggest:
+                sim_score = min(1.0, 0.9 * sim / self.autolink)
+                explanation["debunk"] = {
+                    "id": debunk.get("id"), "claim": debunk["claim"], "verdict": debunk.get("verdict"),
+                    "source_url": debunk.get("source_url"), "similarity": round(sim, 3),
+                    "link": "auto" if sim >= self.autolink else "suggest", "sentence": sentence[:300],
+                }
+            out.append({self.name: Prediction(round(max(lex_score, sim_score), 4), self.threshold, explanation)})
+        return out
+
+
+def build(settings: Any) -> MisinformationClassifier:
+    return MisinformationClassifier(settings.config_dir)

@@ -1,0 +1,11 @@
+"""``public_concern`` flag: lexicon baseline over config/flags.yaml (trained model: issue 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from classifiers.flaglexicon import LexiconFlagClassifier
+
+
+def build(settings: Any) -> LexiconFlagClassifier:
+    return LexiconFlagClassifier("public_concern", settings.config_dir)

@@ -1,0 +1,131 @@
+"""Run one crawl in a child process (Scrapy's reactor cannot restart in-process).
+
+``run_crawl(settings, sources, source_state, known_urls)`` writes a job file,
+runs ``python -m crawlers.job JOB OUT`` and returns the records the spider
+produced (see :mod:`crawlers.items`). Raises CrawlError if the child fails
+before producing output.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from crawlers.sources import SourceSpec
+
+log = logging.getLogger(__name__)
+
+
+class CrawlError(RuntimeError):
+    """The crawl subprocess failed as a whole."""
+
+
+def scrapy_settings(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Scrapy settings from the job's politeness options."""
+    settings: dict[str, Any] = {
+        "USER_AGENT": cfg["user_agent"],
+        "ROBOTSTXT_OBEY": cfg["obey_robots"],
+        "DOWNLOAD_DELAY": cfg["download_delay"],
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": cfg["per_host_concurrency"],
+        "DOWNLOAD_TIMEOUT": cfg["download_timeout"],
+        "DOWNLOAD_MAXSIZE": cfg["max_response_bytes"],
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_TIMES": cfg["retry_times"],
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": cfg.get("log_level", "WARNING"),
+        "HTTPCACHE_ENABLED": False,
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middleware.ReplayMiddleware": 950},
+        "ITEM_PIPELINES": {"crawlers.job.JsonLinesWriter": 100},
+        "MEDIAWATCH_OUT": cfg["out"],
+    }
+    if cfg.get("replay_url"):
+        settings["MEDIAWATCH_REPLAY_URL"] = cfg["replay_url"]
+    return settings
+
+
+class JsonLinesWriter:
+    """Item pipeline: append every record to the job's output file."""
+
+    def __init__(self, path: str) -> None:
+        self.fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close_spider
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> JsonLinesWriter:
+        return cls(crawler.settings["MEDIAWATCH_OUT"])
+
+    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+        self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+        self.fh.flush()
+        return item
+
+    def close_spider(self, spider: Any = None) -> None:
+        self.fh.close()
+
+
+def run_crawl(settings: Any, sources: list[SourceSpec], source_state: dict[str, dict[str, str]],
+              known_urls: list[str], work_dir: Path | None = None, timeout: float | None = None) -> list[dict[str, Any]]:
+    """Crawl ``sources`` in a child process; returns the spider's records in order."""
+    work_dir = work_dir or Path(settings.var_dir) / "crawl"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        job_path, out_path = Path(tmp) / "job.json", Path(tmp) / "out.jsonl"
+        out_path.touch()
+        job = {
+            "sources": [s.model_dump() for s in sources],
+            "source_state": source_state,
+            "known_urls": known_urls,
+            "config": {
+                "user_agent": settings.user_agent, "obey_robots": settings.obey_robots,
+                "download_delay": settings.download_delay, "per_host_concurrency": settings.per_host_concurrency,
+                "download_timeout": settings.download_timeout, "max_response_bytes": settings.max_response_bytes,
+                "retry_times": settings.retry_times, "replay_url": settings.replay_url,
+                "max_entries": settings.max_entries_per_feed, "out": str(out_path),
+            },
+        }
+        job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+        limit = timeout or max(120.0, settings.download_timeout * 20)
+        try:
+            proc = subprocess.run([sys.executable, "-m", "crawlers.job", str(job_path)],
+                                  capture_output=True, text=True, timeout=limit, check=False)
+        except subprocess.TimeoutExpired as exc:
+            log.error("crawl subprocess timed out after %ss; keeping what it wrote", limit)
+            proc = None
+            if not out_path.stat().st_size:
+                raise CrawlError(f"crawl timed out after {limit}s") from exc
+        if proc is not None:
+            for line in proc.stderr.splitlines()[-40:]:
+                if line.strip():
+                    log.info("crawler: %s", line)
+            if proc.returncode != 0 and not out_path.stat().st_size:
+                raise CrawlError(f"crawl subprocess exited {proc.returncode}: {proc.stderr[-2000:]}")
+        records = []
+        with out_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    records.append(json.loads(line))
+        return records
+
+
+def _main(job_path: str) -> None:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.spider import MonitorSpider
+
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    cfg = job["config"]
+    process = CrawlerProcess(settings=scrapy_settings(cfg))
+    process.crawl(MonitorSpider, sources=job["sources"], source_state=job["source_state"],
+                  known_urls=job["known_urls"], max_entries=cfg["max_entries"])
+    process.start()
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])

@@ -1,0 +1,1 @@
+"""One module per source kind; see :mod:`crawlers.registry`."""

@@ -1,0 +1,167 @@
+"""Replay HTTP server: answers the real URLs of captured material from files.
+
+The server listens on 127.0.0.1 only. The crawler (with ``Settings.replay_url``
+set) rewrites every request for ``https://host/path`` into
+``http://127.0.0.1:PORT/replay?url=<original>[&snapshot=<id>]``; the server
+looks the original URL up in a ``replay_map.tsv`` (columns url, file,
+content_type, snapshot, kind) and serves the file with its recorded
+Content-Type, an ETag and conditional-GET support (304). Unknown URLs get 404.
+One URL may have several captures: ``snapshot`` picks one by file stem,
+otherwise the last row wins. Tests can add synthetic routes (errors, delays).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplayEntry:
+    """One answerable capture: body bytes (or a file), type, status, optional delay (s)."""
+
+    url: str
+    content_type: str
+    kind: str = "page"
+    snapshot: str = ""
+    path: Path | None = None
+    body: bytes | None = None
+    status: int = 200
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def read(self) -> bytes:
+        if self.body is not None:
+            return self.body
+        assert self.path is not None
+        return self.path.read_bytes()
+
+
+def read_replay_map(corpus_dir: Path) -> list[ReplayEntry]:
+    """Parse ``corpus_dir/replay_map.tsv``; raises FileNotFoundError if absent."""
+    rows: list[ReplayEntry] = []
+    with (corpus_dir / "replay_map.tsv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            path = corpus_dir / row["file"]
+            rows.append(
+                ReplayEntry(
+                    url=row["url"].strip(),
+                    content_type=row.get("content_type") or "application/octet-stream",
+                    kind=(row.get("kind") or "page").strip(),
+                    snapshot=path.stem,
+                    path=path,
+                )
+            )
+    return rows
+
+
+class ReplayServer:
+    """Threaded loopback server; use as a context manager or call start()/stop()."""
+
+    def __init__(self, entries: list[ReplayEntry] | None = None, host: str = "127.0.0.1") -> None:
+        self._by_url: dict[str, list[ReplayEntry]] = {}
+        self.hits: list[str] = []
+        for entry in entries or []:
+            self.add(entry)
+        self._host = host
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_corpus(cls, corpus_dir: Path) -> ReplayServer:
+        return cls(read_replay_map(corpus_dir))
+
+    @property
+    def entries(self) -> list[ReplayEntry]:
+        return [e for group in self._by_url.values() for e in group]
+
+    def add(self, entry: ReplayEntry) -> None:
+        self._by_url.setdefault(entry.url, []).append(entry)
+
+    def lookup(self, url: str, snapshot: str | None) -> ReplayEntry | None:
+        group = self._by_url.get(url)
+        if not group:
+            return None
+        if snapshot:
+            for entry in group:
+                if entry.snapshot == snapshot:
+                    return entry
+            return None
+        return group[-1]
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> ReplayServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt: str, *args: object) -> None:
+                log.debug("replay: " + fmt, *args)
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                if parts.path != "/replay" or "url" not in query:
+                    self._send(404, b"not found", "text/plain")
+                    return
+                url = query["url"][0]
+                server.hits.append(url)
+                entry = server.lookup(url, (query.get("snapshot") or [None])[0])
+                if entry is None:
+                    self._send(404, b"not in replay map", "text/plain")
+                    return
+                if entry.delay:
+                    time.sleep(entry.delay)
+                body = entry.read()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                headers = {"ETag": etag, **entry.headers}
+                if entry.status == 200 and self.headers.get("If-None-Match") == etag:
+                    self._send(304, b"", entry.content_type, headers)
+                    return
+                self._send(entry.status, body, entry.content_type, headers)
+
+            def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    if body:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    log.debug("replay client went away")
+
+        self._httpd = ThreadingHTTPServer((self._host, 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="replay", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

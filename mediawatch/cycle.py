@@ -1,0 +1,202 @@
+"""One monitoring cycle: crawl -> ingest -> process -> triage -> digest.
+
+Library functions behind the CLI's subcommands. Each takes the settings
+object and returns plain data (a :class:`RunSummary`), so the CLI stays thin
+and tests call these directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.digest import build_digest, collect_digest, write_digest
+from crawlers.job import CrawlError, run_crawl
+from crawlers.replay import ReplayServer
+from crawlers.sources import SourceSpec, load_sources, sources_from_replay_map
+from mediawatch.settings import Settings
+from pipeline.ingest import finalize_failed_sources, ingest, known_urls, sync_sources
+from pipeline.process import process_pending
+from pipeline.triage import Routing, update_triage
+from storage.db import make_engine, make_session_factory, session_scope
+from storage.migrate import upgrade
+from storage.models import AuditEvent, Cluster, CrawlRun, Document, RunItem, TriageItem
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+DEMO_CORPUS = Path(__file__).resolve().parent.parent / "demo" / "corpus"
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    documents: int
+    documents_total: int
+    statuses: dict[str, int]
+    clusters: int
+    triage_items: int
+    triage_items_new: int
+    digest_path: str | None
+    sources_failed: list[dict[str, Any]] = field(default_factory=list)
+    sources: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def open_database(settings: Settings, migrate: bool = True) -> sessionmaker[Session]:
+    """Engine + session factory for the configured database (migrated to head)."""
+    url = settings.effective_database_url
+    if migrate:
+        upgrade(url)
+    return make_session_factory(make_engine(url))
+
+
+def configured_sources(settings: Settings) -> list[SourceSpec]:
+    return load_sources(settings.config_dir / "sources.yaml")
+
+
+def _audit_run(session: Session, run: CrawlRun, action: str, after: dict[str, Any]) -> None:
+    session.add(AuditEvent(actor="system", action=action, entity_type="crawl_run", entity_id=run.id, after=after))
+
+
+def crawl_into(session: Session, settings: Settings, run: CrawlRun, specs: list[SourceSpec]) -> tuple[list[int], list[dict[str, Any]]]:
+    """Crawl ``specs`` and store what came back; returns (new document ids, failed sources)."""
+    rows = sync_sources(session, specs)
+    state = {k: {"etag": r.http_etag, "last_modified": r.http_last_modified}
+             for k, r in rows.items() if r.http_etag or r.http_last_modified}
+    try:
+        records = run_crawl(settings, specs, state, known_urls(session, [r.id for r in rows.values()]))
+    except CrawlError as exc:
+        log.error("crawl failed: %s", exc)
+        records = []
+    result = ingest(session, run, records, rows, settings)
+    finalize_failed_sources(result, rows)
+    run.source_results = result.source_results
+    run.sources_failed = result.sources_failed
+    session.flush()
+    return result.new_documents, result.sources_failed
+
+
+def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: list[int] | None,
+                 progress: Progress | None = None) -> set[int]:
+    """Process pending documents, record their final statuses, refresh triage; returns touched clusters."""
+    statuses = process_pending(session, settings, doc_ids,
+                               progress=(lambda i, n: progress("process", i, n)) if progress else None)
+    docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(list(statuses))))}
+    for doc_id, status in statuses.items():
+        doc = docs[doc_id]
+        session.add(RunItem(run_id=run.id, source_id=doc.source_id, url=doc.entry_url or doc.url_canonical,
+                            status=status, detail=doc.status_detail, document_id=doc_id))
+    clusters = {d.cluster_id for d in docs.values() if d.cluster_id is not None}
+    routing = Routing.load(settings.config_dir / "routing.yaml")
+    update_triage(session, routing, clusters)
+    session.flush()
+    return clusters
+
+
+def _finish(session: Session, settings: Settings, run: CrawlRun, with_digest: bool) -> RunSummary:
+    counts = Counter(dict(session.execute(select(RunItem.status, func.count()).where(RunItem.run_id == run.id)
+                                          .group_by(RunItem.status)).all()))
+    run.status_counts = dict(sorted(counts.items()))
+    run.finished_at, run.state = utcnow(), "finished"
+    session.flush()
+    if with_digest:
+        topic_labels = {}
+        topics_path = settings.config_dir / "topics.yaml"
+        if topics_path.exists():
+            cfg = yaml.safe_load(topics_path.read_text(encoding="utf-8"))
+            topic_labels = {k: v.get("label", k) for k, v in cfg.get("topics", {}).items()}
+        data = collect_digest(session, run, settings, topic_labels)
+        subject, html, text = build_digest(data)
+        run.digest_path = str(write_digest(settings.digest_dir, data, subject, html, text))
+        if settings.smtp_host and settings.digest_to:
+            from alerts.mailer import send_email
+
+            try:
+                send_email(settings, subject, html, text, settings.digest_to)
+                _audit_run(session, run, "digest.sent", {"to": settings.digest_to})
+            except OSError as exc:
+                log.error("digest mail failed: %s", exc)
+    _audit_run(session, run, "run.finished", {"statuses": run.status_counts, "sources_failed": len(run.sources_failed)})
+    new_docs = session.scalar(select(func.count()).select_from(Document).where(Document.first_run_id == run.id)) or 0
+    return RunSummary(
+        run_id=run.id, documents=new_docs,
+        documents_total=session.scalar(select(func.count()).select_from(Document)) or 0,
+        statuses=run.status_counts, clusters=session.scalar(select(func.count()).select_from(Cluster)) or 0,
+        triage_items=session.scalar(select(func.count()).select_from(TriageItem)) or 0,
+        triage_items_new=session.scalar(select(func.count()).select_from(TriageItem).where(TriageItem.status == "new")) or 0,
+        digest_path=run.digest_path, sources_failed=list(run.sources_failed or []),
+        sources=len(run.source_results or {}),
+    )
+
+
+def run_cycle(settings: Settings, specs: list[SourceSpec] | None = None, progress: Progress | None = None,
+              factory: sessionmaker[Session] | None = None) -> RunSummary:
+    """One full cycle over ``specs`` (default: enabled sources in config/sources.yaml)."""
+    specs = specs if specs is not None else configured_sources(settings)
+    factory = factory or open_database(settings)
+    with session_scope(factory) as session:
+        run = CrawlRun(kind="run")
+        session.add(run)
+        session.flush()
+        _audit_run(session, run, "run.started", {"sources": len(specs)})
+        if progress:
+            progress("crawl", 0, 1)
+        doc_ids, _ = crawl_into(session, settings, run, specs)
+        if progress:
+            progress("crawl", 1, 1)
+        session.commit()
+        process_into(session, settings, run, doc_ids, progress)
+        return _finish(session, settings, run, with_digest=True)
+
+
+def crawl_only(settings: Settings, specs: list[SourceSpec] | None = None) -> RunSummary:
+    """Crawl and store (documents stay ``fetched`` until ``process``)."""
+    specs = specs if specs is not None else configured_sources(settings)
+    with session_scope(open_database(settings)) as session:
+        run = CrawlRun(kind="crawl")
+        session.add(run)
+        session.flush()
+        crawl_into(session, settings, run, specs)
+        return _finish(session, settings, run, with_digest=False)
+
+
+def process_only(settings: Settings, progress: Progress | None = None) -> RunSummary:
+    """Process every pending document (e.g. after ``crawl``)."""
+    with session_scope(open_database(settings)) as session:
+        run = CrawlRun(kind="process")
+        session.add(run)
+        session.flush()
+        process_into(session, settings, run, None, progress)
+        return _finish(session, settings, run, with_digest=False)
+
+
+def digest_only(settings: Settings) -> RunSummary:
+    """Write (and mail, if configured) the digest for the latest run."""
+    with session_scope(open_database(settings)) as session:
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()))
+        if run is None:
+            run = CrawlRun(kind="digest")
+            session.add(run)
+            session.flush()
+        return _finish(session, settings, run, with_digest=True)
+
+
+def run_demo(settings: Settings, corpus: Path | None = None, progress: Progress | None = None) -> RunSummary:
+    """Serve ``corpus`` (default: the repo's demo corpus) on 127.0.0.1 and run one cycle against it."""
+    corpus = corpus or DEMO_CORPUS
+    specs = sources_from_replay_map(corpus)
+    with ReplayServer.from_corpus(corpus) as server:
+        demo_settings = settings.model_copy(update={"replay_url": server.base_url, "download_delay": 0.0,
+                                                    "per_host_concurrency": 8})
+        return run_cycle(demo_settings, specs, progress)

@@ -1,0 +1,121 @@
+"""Area relevance from the gazetteer (config/gazetteer.yaml + config/area.yaml).
+
+A document is in the area when it mentions at least one place of the area
+with enough evidence:
+- an alias of an entity marked ``ambiguous: false`` in the gazetteer, or an
+  alias listed under ``anchors`` in area.yaml, is evidence on its own;
+- an alias of an ambiguous entity counts only when the same document also has
+  such unambiguous evidence (the "supporting context");
+- matches inside an ``exclusions`` phrase ("Phú Mỹ Hưng", "cầu Phú Mỹ") and
+  entities listed under ``not_area`` (the whole of TP.HCM) never count.
+Matching is on syllable boundaries, after normalization, with capitalization
+checked ("tỷ phú Mỹ" is not Phú Mỹ). Precision/recall on the labelled
+excerpts: see eval/area_relevance.py and README.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.normalize import normalize_text
+from pipeline.textmatch import PhraseMatcher, tokenize
+
+log = logging.getLogger(__name__)
+SECTIONS = ("region", "old_districts", "old_communes_2025", "old_communes_dissolved_2025_01_01",
+            "new_units", "landmarks")
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    ambiguous: bool
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    place: Place
+    matched_text: str
+    field: str
+    start: int
+    accepted: bool
+    evidence: str
+
+
+@dataclass
+class AreaResult:
+    relevant: bool
+    matches: list[PlaceMatch] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> list[PlaceMatch]:
+        return [m for m in self.matches if m.accepted]
+
+
+class Gazetteer:
+    """Compiled alias matcher; build once per process with :meth:`load`."""
+
+    def __init__(self, entities: list[dict[str, Any]], overrides: dict[str, Any]) -> None:
+        anchors = {normalize_text(a).casefold() for a in overrides.get("anchors", [])}
+        not_area = set(overrides.get("not_area", []))
+        self.matcher = PhraseMatcher(check_case=True)
+        self.exclusions = PhraseMatcher(check_case=False)
+        for phrase in overrides.get("exclusions", []):
+            self.exclusions.add(normalize_text(phrase), phrase)
+        self.min_syllables = int(overrides.get("min_alias_syllables", 2))
+        count = 0
+        for ent in entities:
+            if ent.get("id") in not_area:
+                continue
+            ambiguous = bool(ent.get("ambiguous"))
+            place_id = str(ent.get("id") or "landmark:" + ent["name"])
+            for alias in {ent["name"], *ent.get("aliases", [])}:
+                norm = normalize_text(alias)
+                n_syll = len(tokenize(norm))
+                if n_syll < self.min_syllables and not (norm.isupper() and len(norm) >= 4):
+                    continue
+                alias_ambiguous = ambiguous and norm.casefold() not in anchors
+                self.matcher.add(norm, Place(place_id, ent["name"], alias_ambiguous))
+                count += 1
+        log.debug("gazetteer: %d aliases", count)
+
+    @classmethod
+    def load(cls, gazetteer_path: Path, overrides_path: Path | None = None) -> Gazetteer:
+        """Read the gazetteer YAML (sections as in shared/gazetteer/brvt.yaml)."""
+        data = yaml.safe_load(gazetteer_path.read_text(encoding="utf-8"))
+        overrides = {}
+        if overrides_path and overrides_path.exists():
+            overrides = yaml.safe_load(overrides_path.read_text(encoding="utf-8")) or {}
+        entities = [e for sec in SECTIONS for e in data.get(sec, []) or []]
+        return cls(entities, overrides)
+
+    def match(self, title: str | None, text: str | None) -> AreaResult:
+        """Find area places in normalized ``title`` and ``text``; decide relevance."""
+        raw: list[tuple[str, Any]] = []
+        for field_name, value in (("title", title), ("text", text)):
+            if not value:
+                continue
+            tokens = tokenize(value)
+            excluded = [(m.start, m.end) for m in self.exclusions.finditer(value, tokens)]
+            for m in self.matcher.finditer(value, tokens):
+                if any(s <= m.start < e or s < m.end <= e for s, e in excluded):
+                    continue
+                raw.append((field_name, m))
+        strong = sorted({m.payload.name for _, m in raw if not m.payload.ambiguous})
+        out = []
+        for field_name, m in raw:
+            place: Place = m.payload
+            if not place.ambiguous:
+                out.append(PlaceMatch(place, m.text, field_name, m.start, True, "unambiguous name"))
+            elif strong:
+                out.append(PlaceMatch(place, m.text, field_name, m.start, True,
+                                      "ambiguous name, supported by " + ", ".join(strong[:3])))
+            else:
+                out.append(PlaceMatch(place, m.text, field_name, m.start, False,
+                                      "ambiguous name without supporting context"))
+        return AreaResult(relevant=bool(strong), matches=out)

@@ -1,0 +1,124 @@
+"""Article extraction from HTML with trafilatura plus page metadata.
+
+``extract_article(html, url)`` returns an :class:`Extracted` with title, main
+text (bounded to ``max_chars``), publication date (aware; see
+:mod:`pipeline.dates`), author as given, canonical URL and language hint.
+Raises ExtractionError when no main text can be found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import html as lxml_html
+
+from pipeline.dates import date_from_url, fix_outlet_offset, parse_date
+
+log = logging.getLogger(__name__)
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+mw1"
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "datePublished", "pubdate",
+    "publishdate", "dc.date.issued", "date", "sailthru.date",
+)
+
+
+class ExtractionError(ValueError):
+    """The page has no extractable main text."""
+
+
+@dataclass(frozen=True)
+class Extracted:
+    title: str | None
+    text: str
+    published_at: dt.datetime | None
+    published_source: str | None
+    author: str | None
+    canonical_url: str | None
+    language: str | None
+
+
+def _meta_dates(tree: lxml_html.HtmlElement) -> list[str]:
+    found: list[str] = []
+    for node in tree.iter("script"):
+        if (node.get("type") or "").lower() == "application/ld+json" and node.text:
+            try:
+                data = json.loads(node.text)
+            except ValueError:
+                continue
+            stack = data if isinstance(data, list) else [data]
+            while stack:
+                obj = stack.pop(0)
+                if isinstance(obj, dict):
+                    if isinstance(obj.get("datePublished"), str):
+                        found.append(obj["datePublished"])
+                    stack.extend(v for v in obj.values() if isinstance(v, (dict, list)))
+                elif isinstance(obj, list):
+                    stack.extend(obj)
+    for node in tree.iter("meta"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip()
+        if key in _DATE_META and node.get("content"):
+            found.append(node.get("content"))
+    for node in tree.iter("time"):
+        if node.get("datetime"):
+            found.append(node.get("datetime"))
+    return found
+
+
+def _first(tree: lxml_html.HtmlElement, xpath: str) -> str | None:
+    values = tree.xpath(xpath)
+    for value in values:
+        text = (value if isinstance(value, str) else value.text_content()).strip()
+        if text:
+            return text
+    return None
+
+
+def pick_date(tree: lxml_html.HtmlElement | None, url: str, entry_date: str | None,
+              local_tz: str = "Asia/Ho_Chi_Minh") -> tuple[dt.datetime | None, str | None]:
+    """Best publication date: page metadata > feed entry > URL stamp; with its provenance."""
+    for raw in (_meta_dates(tree) if tree is not None else []):
+        parsed = parse_date(raw, local_tz)
+        if parsed is not None:
+            fixed, corrected = fix_outlet_offset(parsed, local_tz)
+            return fixed, "page-meta" + (f" (offset {raw[-6:]} read as local time)" if corrected else "")
+    parsed = parse_date(entry_date, local_tz)
+    if parsed is not None:
+        return parsed, "feed-entry"
+    parsed = date_from_url(url, local_tz)
+    if parsed is not None:
+        return parsed, "url"
+    return None, None
+
+
+def extract_article(html: str, url: str, *, entry_date: str | None = None, max_chars: int = 200_000,
+                    local_tz: str = "Asia/Ho_Chi_Minh") -> Extracted:
+    """Extract one article page; raises ExtractionError if there is no main text."""
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError) as exc:
+        raise ExtractionError(f"unparsable HTML: {exc}") from exc
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                      favor_precision=True)
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    if not text:
+        raise ExtractionError("no main text found")
+    title = (_first(tree, "//meta[@property='og:title']/@content") or _first(tree, "//h1")
+             or getattr(doc, "title", None))
+    canonical = _first(tree, "//link[@rel='canonical']/@href") or _first(tree, "//meta[@property='og:url']/@content")
+    author = _first(tree, "//meta[@name='author']/@content") or getattr(doc, "author", None)
+    lang = (tree.get("lang") or "").split("-")[0].lower() or None
+    published, source = pick_date(tree, url, entry_date, local_tz)
+    return Extracted(
+        title=re.sub(r"\s+", " ", title).strip() if title else None,
+        text=text[:max_chars],
+        published_at=published,
+        published_source=source,
+        author=author.strip() if author else None,
+        canonical_url=canonical,
+        language=lang,
+    )

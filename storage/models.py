@@ -1,0 +1,269 @@
+"""SQLAlchemy 2.x models.
+
+A document row is sectioned by the stage that writes each part (feed entry,
+fetch, extraction, NLP, classification); each stage touches only its own
+columns so one stage can be re-run cleanly. Every timestamp is an aware UTC
+datetime (see :class:`storage.types.UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A configured source (feed, listing page, page list, sitemap)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    outlet: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(10))
+    outlet_type: Mapped[str | None] = mapped_column(String(30))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # conditional GET state (feeds)
+    http_etag: Mapped[str | None] = mapped_column(Text)
+    http_last_modified: Mapped[str | None] = mapped_column(Text)
+    # health
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CrawlRun(Base):
+    """One monitoring cycle (or one `crawl` / `process` invocation)."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="run")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    status_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sources_failed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source_results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    digest_path: Mapped[str | None] = mapped_column(Text)
+
+
+class RunItem(Base):
+    """The recorded status of one fetched item in one run (exactly one per item)."""
+
+    __tablename__ = "run_items"
+    __table_args__ = (Index("ix_run_items_run_status", "run_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Cluster(Base):
+    """Near-duplicate cluster: the same story across outlets; the unit of triage."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    representative_id: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    documents: Mapped[list[Document]] = relationship(back_populates="cluster")
+
+
+class Document(Base):
+    """One fetched item (article or post), sectioned by pipeline stage."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_status", "status"),
+        Index("ix_documents_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    first_run_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30), default="fetched")
+    status_detail: Mapped[str | None] = mapped_column(Text)
+    url_canonical: Mapped[str] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # --- feed entry section (crawler) ---
+    entry_url: Mapped[str | None] = mapped_column(Text)
+    entry_guid: Mapped[str | None] = mapped_column(Text)
+    entry_title: Mapped[str | None] = mapped_column(Text)
+    entry_summary: Mapped[str | None] = mapped_column(Text)
+    entry_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    entry_author: Mapped[str | None] = mapped_column(Text)
+
+    # --- fetch section (crawler) ---
+    fetch_url: Mapped[str | None] = mapped_column(Text)
+    fetch_status_code: Mapped[int | None] = mapped_column(Integer)
+    fetch_error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    raw_gzip: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    # --- extraction section (pipeline.extract) ---
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    legacy_encoding: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_at_source: Mapped[str | None] = mapped_column(String(40))
+    author: Mapped[str | None] = mapped_column(Text)
+    author_hash: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(10))
+    extracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    extractor_version: Mapped[str | None] = mapped_column(String(60))
+
+    # --- NLP section (pipeline.nlp) ---
+    text_norm: Mapped[str | None] = deferred(mapped_column(Text))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    minhash: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    area_relevant: Mapped[bool | None] = mapped_column(Boolean)
+    nlp_version: Mapped[str | None] = mapped_column(String(60))
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
+
+    # --- classification section (classifiers) ---
+    classified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    model_versions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    cluster: Mapped[Cluster | None] = relationship(back_populates="documents")
+    places: Mapped[list[PlaceMention]] = relationship(cascade="all, delete-orphan")
+    topics: Mapped[list[TopicTag]] = relationship(cascade="all, delete-orphan")
+    flags: Mapped[list[Flag]] = relationship(cascade="all, delete-orphan")
+
+
+class PlaceMention(Base):
+    """A gazetteer place matched in a document, with its evidence."""
+
+    __tablename__ = "place_mentions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    place_id: Mapped[str] = mapped_column(String(100))
+    place_name: Mapped[str] = mapped_column(String(300))
+    matched_text: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str] = mapped_column(String(20))
+    start: Mapped[int] = mapped_column(Integer)
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[str] = mapped_column(Text)
+
+
+class TopicTag(Base):
+    """A policy topic assigned to a document by a classifier."""
+
+    __tablename__ = "topic_tags"
+    __table_args__ = (UniqueConstraint("document_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(60))
+    score: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(60))
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Flag(Base):
+    """A risk flag (one of the five categories) with score in [0,1] and explanation."""
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("document_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(60))
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Unit(Base):
+    """An organisational unit that triage items are routed to."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    is_police: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(300))
+
+
+class TriageItem(Base):
+    """A flagged cluster waiting for a person: status, priority, suggested route."""
+
+    __tablename__ = "triage_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    top_category: Mapped[str] = mapped_column(String(40))
+    suggested_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    routed_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    route_confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    cluster: Mapped[Cluster] = relationship()
+    suggested_unit: Mapped[Unit | None] = relationship(foreign_keys=[suggested_unit_id])
+
+
+class AuditEvent(Base):
+    """Append-only record of every routing, status change, export and run."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
