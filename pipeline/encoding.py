@@ -417,18 +417,23 @@ def _guess(body: bytes) -> tuple[str, str] | None:
     for codec in ("cp1258", "cp1252"):
         if codec not in options:
             options.append(codec)
-    best: tuple[int, str, str] | None = None  # (score, codec, raw text)
+    best: tuple[int, str, str, str | None] | None = None  # (score, codec, raw text, legacy)
     for i, codec in enumerate(options):
         raw = _strict(body, codec)
         if raw is None:
             continue
-        sample, _ = fix_legacy_vietnamese(unicodedata.normalize("NFC", raw[:_SAMPLE_CHARS]))
+        sample, legacy = fix_legacy_vietnamese(unicodedata.normalize("NFC", raw[:_SAMPLE_CHARS]))
         score = _vietnamese_score(sample)
         if (i > 0 or not guessed) and score == 0:
             continue  # a Vietnamese-specific reading must beat the guess, and beat nothing
         if best is None or score > best[0]:
-            best = (score, codec, raw)
-    return (best[2], best[1]) if best else None
+            best = (score, codec, raw, legacy)
+    if best is None:
+        return None
+    _, codec, raw, legacy = best
+    if legacy is not None and codec != "cp1252" and _strict(body, "cp1252") == raw:
+        codec = "cp1252"  # legacy fonts are bytes read as windows-1252; say so when it reads the same
+    return raw, codec
 
 
 def _finish(text: str, codec: str) -> DecodedText:

@@ -59,6 +59,17 @@ class Models:
             models.hashes.setdefault(chash, doc_id)
         return models
 
+    def fit_background(self, session: Session, batch: list[Document]) -> None:
+        """Give classifiers that learn corpus statistics (IDF) the batch plus recent stored text."""
+        fitters = [c for c in self.classifiers if hasattr(c, "fit_background")]
+        if not fitters:
+            return
+        texts = [normalize_text(f"{d.title or d.entry_title or ''}\n{_html_to_text(d.entry_summary)}") for d in batch]
+        texts += list(session.scalars(select(Document.text_norm).where(Document.status.in_(("ok", "off-area")))
+                                      .order_by(Document.id.desc()).limit(2000)))
+        for clf in fitters:
+            clf.fit_background([t for t in texts if t])
+
 
 def _html_to_text(fragment: str | None) -> str:
     if not fragment or not fragment.strip():
@@ -208,6 +219,7 @@ def process_pending(session: Session, settings: Any, doc_ids: Iterable[int] | No
     if not docs:
         return {}
     models = Models.build(session, settings)
+    models.fit_background(session, docs)
     sources = {s.id: s for s in session.scalars(select(Source))}
     out: dict[int, str] = {}
     for i, doc in enumerate(docs, 1):

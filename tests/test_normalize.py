@@ -133,10 +133,10 @@ def test_whitespace_collapsed_and_case_kept() -> None:
 
 
 def test_normalize_is_idempotent() -> None:
-    text = " \ufeffÔng  Hoà\u200b đi   thuỷ\u00adđiện  KHOẺ "
+    text = " \ufeffÔng  Hoà\u200b đi   thuỷ\u00ad điện  KHOẺ "
     once = normalize_text(text)
     assert normalize_text(once) == once
-    assert once == "Ông Hòa đi thủyđiện KHỎE"
+    assert once == "Ông Hòa đi thủy điện KHỎE"
 
 
 # --------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_is_vietnamese_syllable_true(word: str) -> None:
     assert is_vietnamese_syllable(word)
 
 
-@pytest.mark.parametrize("word", ["the", "café", "schön", "strong", "Viet", "ing", "hello", "cat", "", "vieät"])
+@pytest.mark.parametrize("word", ["this", "café", "schön", "strong", "Viet", "ing", "hello", "cat", "", "vieät"])
 def test_is_vietnamese_syllable_false(word: str) -> None:
     assert not is_vietnamese_syllable(word)
 
