@@ -26,6 +26,9 @@ from pipeline.normalize import normalize_text
 from pipeline.textmatch import PhraseMatcher, tokenize
 
 log = logging.getLogger(__name__)
+# type words written either case ("xã Long Sơn" / "Xã Long Sơn"); proper names must be capitalized
+TYPE_WORDS = frozenset({"xã", "phường", "huyện", "thị", "trấn", "thành", "phố", "tỉnh", "quận", "đặc", "khu",
+                        "tp", "tx", "tt", "p", "x", "h", "đk", "khu", "vực", "cũ", "mới", "city", "province"})
 SECTIONS = ("region", "old_districts", "old_communes_2025", "old_communes_dissolved_2025_01_01",
             "new_units", "landmarks")
 
@@ -63,12 +66,12 @@ class Gazetteer:
     def __init__(self, entities: list[dict[str, Any]], overrides: dict[str, Any]) -> None:
         anchors = {normalize_text(a).casefold() for a in overrides.get("anchors", [])}
         not_area = set(overrides.get("not_area", []))
-        self.matcher = PhraseMatcher(check_case=True)
+        self.matcher = PhraseMatcher(check_case=True, case_free=TYPE_WORDS)
         self.exclusions = PhraseMatcher(check_case=False)
         for phrase in overrides.get("exclusions", []):
             self.exclusions.add(normalize_text(phrase), phrase)
         self.min_syllables = int(overrides.get("min_alias_syllables", 2))
-        count = 0
+        chosen: dict[str, tuple[str, Place]] = {}
         for ent in entities:
             if ent.get("id") in not_area:
                 continue
@@ -79,9 +82,14 @@ class Gazetteer:
                 n_syll = len(tokenize(norm))
                 if n_syll < self.min_syllables and not (norm.isupper() and len(norm) >= 4):
                     continue
-                alias_ambiguous = ambiguous and norm.casefold() not in anchors
-                self.matcher.add(norm, Place(place_id, ent["name"], alias_ambiguous))
-                count += 1
+                place = Place(place_id, ent["name"], ambiguous and norm.casefold() not in anchors)
+                key = " ".join(t.lower for t in tokenize(norm))
+                # one place per alias: an unambiguous reading beats an ambiguous one
+                if key not in chosen or (chosen[key][1].ambiguous and not place.ambiguous):
+                    chosen[key] = (norm, place)
+        for norm, place in chosen.values():
+            self.matcher.add(norm, place)
+        count = len(chosen)
         log.debug("gazetteer: %d aliases", count)
 
     @classmethod
@@ -92,6 +100,7 @@ class Gazetteer:
         if overrides_path and overrides_path.exists():
             overrides = yaml.safe_load(overrides_path.read_text(encoding="utf-8")) or {}
         entities = [e for sec in SECTIONS for e in data.get(sec, []) or []]
+        entities += overrides.get("extra_places", []) or []
         return cls(entities, overrides)
 
     def match(self, title: str | None, text: str | None) -> AreaResult:

@@ -155,6 +155,28 @@ _VIET_UNICODE_RE = re.compile(
     "[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]"
 )
 
+# Markup, scripts, styles, entities and URLs are not prose: dropped from the
+# detection sample (an HTML page is mostly tag and attribute names).
+# Linear-time pieces only: no lazy ".*?" that rescans to the end per "<".
+_MARKUP_RE = re.compile(r"<[^<>]*>|&#?\w{1,10};|\b(?:https?://|www\.)\S+", re.I)
+_RAW_TEXT_START_RE = re.compile(r"<(script|style)\b", re.I)
+
+
+def _strip_markup(text: str) -> str:
+    """Drop <script>/<style> bodies, tags, entities and URLs (for detection only)."""
+    lower = text.lower()
+    out: list[str] = []
+    pos = 0
+    while (m := _RAW_TEXT_START_RE.search(text, pos)) is not None:
+        out.append(text[pos : m.start()])
+        end = lower.find("</" + m.group(1).lower(), m.end())
+        if end < 0:
+            pos = len(text)
+            break
+        pos = end
+    out.append(text[pos:])
+    return _MARKUP_RE.sub(" ", " ".join(out))
+
 _SAMPLE_CHARS = 50_000  # detection looks at this much text; conversion covers all
 _MIN_CANDIDATE_SHARE = 0.7  # of tokens with legacy characters, share that convert to syllables
 _MIN_VALID_SHARE = 0.7  # of all tokens, share that are Vietnamese syllables after conversion
@@ -262,6 +284,8 @@ def fix_legacy_vietnamese(text: str) -> tuple[str, str | None]:
     n_legacy_chars = len(_HIGH_LATIN1_RE.findall(sample))
     if n_legacy_chars == 0 or len(_VIET_UNICODE_RE.findall(sample)) > n_legacy_chars:
         return text, None
+    if "<" in sample:
+        sample = _strip_markup(sample)
     tokens = _TOKEN_RE.findall(sample)
     best: tuple[tuple[int, int], str] | None = None
     for name in ("tcvn3", "vni"):

@@ -50,8 +50,9 @@ def mostly_lowercase(tokens: list[Token]) -> bool:
 class PhraseMatcher:
     """Many phrases, matched in one left-to-right pass (longest match wins at each position)."""
 
-    def __init__(self, check_case: bool = False) -> None:
+    def __init__(self, check_case: bool = False, case_free: frozenset[str] = frozenset()) -> None:
         self.check_case = check_case
+        self.case_free = case_free  # syllables exempt from the capital check (e.g. "xã", "phường")
         self._index: dict[str, list[tuple[tuple[str, ...], tuple[bool, ...], str, Any]]] = {}
 
     def add(self, phrase: str, payload: Any) -> None:
@@ -59,7 +60,7 @@ class PhraseMatcher:
         if not toks:
             return
         key = tuple(t.casefold() for t in toks)
-        caps = tuple(t[0].isupper() for t in toks)
+        caps = tuple(t[0].isupper() and t.casefold() not in self.case_free for t in toks)
         self._index.setdefault(key[0], []).append((key, caps, phrase, payload))
 
     def extend(self, phrases: Iterable[tuple[str, Any]]) -> None:

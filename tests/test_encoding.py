@@ -336,3 +336,30 @@ def test_random_bytes_never_raise() -> None:
         body = bytes(rng.randrange(256) for _ in range(rng.choice([1, 7, 64, 600])))
         res = decode_bytes(body, rng.choice([None, "text/html; charset=windows-1258", "text/html; charset=utf-8"]))
         assert isinstance(res, DecodedText)
+
+
+TCVN3_PARAGRAPH = (
+    "Céng hoµ x· héi chñ nghÜa ViÖt Nam. §éc lËp - Tù do - H¹nh phóc. "
+    "UBND tØnh Bµ RÞa - Vòng Tµu: Thñ t\u00adíng ChÝnh phñ ban hµnh Th«ng t\u00ad sè 12 vÒ nhµ n\u00adíc."
+)
+TCVN3_PARAGRAPH_UNICODE = (
+    "Cộng hoà xã hội chủ nghĩa Việt Nam. Độc lập - Tự do - Hạnh phúc. "
+    "UBND tỉnh Bà Rịa - Vũng Tàu: Thủ tướng Chính phủ ban hành Thông tư số 12 về nhà nước."
+)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/html; charset=windows-1252", "text/html; charset=iso-8859-1"])
+def test_tcvn3_paragraph_bytes(content_type) -> None:
+    res = decode_bytes(TCVN3_PARAGRAPH.encode("latin-1"), content_type)
+    assert res == DecodedText(TCVN3_PARAGRAPH_UNICODE, "windows-1252", "tcvn3")
+
+
+def test_long_unicode_article_untouched() -> None:
+    article = (
+        "HÀ NỘI – Thủ tướng Chính phủ yêu cầu các bộ, ngành và UBND tỉnh Bà Rịa – Vũng Tàu "
+        "khẩn trương khắc phục hậu quả cơn bão số 9; người dân được hỗ trợ lương thực, "
+        "nước sạch và nơi ở tạm thời. Theo báo cáo, thiệt hại ước tính hơn 500 tỷ đồng. "
+    ) * 200
+    out, name = fix_legacy_vietnamese(article)
+    assert name is None and out is article
+    assert decode_bytes(article.encode()).text == article
