@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
+import json
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -64,6 +67,36 @@ def read_replay_map(corpus_dir: Path) -> list[ReplayEntry]:
     return rows
 
 
+EXCERPTS = Path("excerpts") / "pages_corpus_brvt.jsonl"
+
+
+def excerpt_entries(corpus_dir: Path) -> list[ReplayEntry]:
+    """Text excerpts (no HTML captured) served as minimal article pages at their URLs.
+
+    The first line becomes the title; the text is HTML-escaped. Kind is
+    ``page-excerpt`` so reports can tell them from captured pages.
+    """
+    path = corpus_dir / EXCERPTS
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        text = re.sub(r"^\s*date \d{4}-\d{2}(-\d{2})?\s*", "", rec["excerpt"]).strip()
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        title = lines[0][:200]
+        paras = "".join(f"<p>{html.escape(p)}</p>" for p in lines)
+        body = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+                f"</head><body><article><h1>{html.escape(title)}</h1>{paras}</article></body></html>")
+        out.append(ReplayEntry(url=rec["url"], content_type="text/html; charset=utf-8", kind="page-excerpt",
+                               snapshot="excerpt", body=body.encode("utf-8")))
+    return out
+
+
 class ReplayServer:
     """Threaded loopback server; use as a context manager or call start()/stop()."""
 
@@ -78,7 +111,7 @@ class ReplayServer:
 
     @classmethod
     def from_corpus(cls, corpus_dir: Path) -> ReplayServer:
-        return cls(read_replay_map(corpus_dir))
+        return cls(read_replay_map(corpus_dir) + excerpt_entries(corpus_dir))
 
     @property
     def entries(self) -> list[ReplayEntry]:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crawlers.replay import read_replay_map
+from crawlers.replay import excerpt_entries, read_replay_map
 
 
 class SourceConfigError(ValueError):
@@ -74,8 +74,9 @@ def load_sources(path: Path, *, enabled_only: bool = True) -> list[SourceSpec]:
 
 def sources_from_replay_map(corpus_dir: Path) -> list[SourceSpec]:
     """Demo sources covering a replay corpus: one feed source per captured feed,
-    one listing source per listing page, and one page-list source per host for
-    the article pages that no feed or listing links to."""
+    one listing source per listing page, one page-list source per host for
+    the article pages that no feed or listing links to, and one page-list
+    source for the text excerpts (see :func:`crawlers.replay.excerpt_entries`)."""
     entries = read_replay_map(corpus_dir)
     feeds = [e for e in entries if e.kind.startswith("feed")]
     listings = [e for e in entries if e.kind.startswith("listing")]
@@ -99,4 +100,8 @@ def sources_from_replay_map(corpus_dir: Path) -> list[SourceSpec]:
             by_host.setdefault(e.url.split("/")[2], []).append(e.url)
     for host, urls in sorted(by_host.items()):
         specs.append(SourceSpec(name=f"replay pages {host}", kind="urls", urls=sorted(urls), outlet=host))
+    excerpts = excerpt_entries(corpus_dir)
+    if excerpts:
+        specs.append(SourceSpec(name="replay excerpts (text-only captures)", kind="urls",
+                                urls=[e.url for e in excerpts], outlet="excerpts"))
     return specs

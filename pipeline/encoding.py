@@ -177,9 +177,10 @@ def _strip_markup(text: str) -> str:
     out.append(text[pos:])
     return _MARKUP_RE.sub(" ", " ".join(out))
 
+
 _SAMPLE_CHARS = 50_000  # detection looks at this much text; conversion covers all
 _MIN_CANDIDATE_SHARE = 0.7  # of tokens with legacy characters, share that convert to syllables
-_MIN_VALID_SHARE = 0.7  # of all tokens, share that are Vietnamese syllables after conversion
+_MIN_VALID_SHARE = 0.6  # of all tokens, share that are Vietnamese syllables after conversion
 
 
 @lru_cache(maxsize=65536)
@@ -269,8 +270,9 @@ def fix_legacy_vietnamese(text: str) -> tuple[str, str | None]:
     object). Detection is conservative: the text must have at least two
     letter tokens, at least one token that becomes a Vietnamese syllable only
     after conversion, >= 70% of the tokens with legacy characters must convert
-    to syllables, >= 70% of all tokens must be syllables afterwards, and real
-    Vietnamese Unicode words count against. Unicode Vietnamese, English,
+    to syllables, >= 60% of all tokens must be syllables afterwards (HTML
+    markup, scripts, styles and URLs are ignored), and real Vietnamese
+    Unicode words count against. Unicode Vietnamese, English,
     French, German... are left alone; a single legacy word on its own
     ("Vieät") is not converted. Only tokens made of Latin-1 characters are
     rewritten, so Unicode parts of a mixed text survive. Never raises for str

@@ -83,7 +83,6 @@ def strip_invisible(text: str) -> str:
 
 _GRAVE, _ACUTE, _TILDE, _HOOK, _DOT = "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"
 _TONE_MARKS = frozenset((_GRAVE, _ACUTE, _TILDE, _HOOK, _DOT))
-_VOWEL_MARKS = frozenset(("\u0302", "\u0306", "\u031b"))  # circumflex, breve, horn
 
 _BASE_VOWELS = "aăâeêioôơuưy"
 _DIACRITIC_VOWELS = frozenset("ăâêôơư")

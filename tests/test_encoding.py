@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import random
+import time
 import unicodedata
 
 import pytest
@@ -363,3 +364,45 @@ def test_long_unicode_article_untouched() -> None:
     out, name = fix_legacy_vietnamese(article)
     assert name is None and out is article
     assert decode_bytes(article.encode()).text == article
+
+
+def _page(body: str, meta: str = "") -> str:
+    return (
+        f"<html><head>{meta}<title>Tin tøc</title>"
+        "<style>body { font-family: .VnTime, serif; margin: 0 } .menu a { color: #333 }</style>"
+        "<script>function openWindow(url) { window.open(url, 'popup', 'width=400,height=300'); }</script></head>"
+        '<body><div class="menu"><a href="/index.html">Home</a> | <a href="/contact.html">Contact</a></div>'
+        '<table width="100%" border="0" cellpadding="0" cellspacing="0"><tr><td class="content">'
+        f'<font face=".VnTime" size="3">{body}</font></td></tr></table>'
+        "<p>Copyright 2003 - All rights reserved - http://www.example.vn/index.html</p></body></html>"
+    )
+
+
+@pytest.mark.parametrize("meta", ["", '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'])
+def test_tcvn3_html_page(meta: str) -> None:
+    res = decode_bytes(_page(TCVN3_PARAGRAPH, meta).encode("latin-1"))
+    assert (res.encoding, res.legacy) == ("windows-1252", "tcvn3")
+    assert TCVN3_PARAGRAPH_UNICODE in res.text
+    assert "<title>Tin tức</title>" in res.text
+    assert 'class="menu"' in res.text
+
+
+def test_vni_html_page() -> None:
+    body = " ".join(legacy for legacy, _ in VNI_SAMPLES[:5])
+    res = decode_bytes(_page(body, '<meta charset="windows-1252">').encode("cp1252"))
+    assert res.legacy == "vni"
+    assert " ".join(uni for _, uni in VNI_SAMPLES[:5]) in res.text
+
+
+def test_european_html_page_untouched() -> None:
+    body = "Le gouvernement a annoncé lundi où et quand: café, crème, Köln, señor, naïve. © 2024 ACME®"
+    page = _page(body, '<meta charset="utf-8">')
+    res = decode_bytes(page.encode())
+    assert (res.text, res.legacy) == (page, None)
+
+
+def test_markup_heavy_input_is_fast() -> None:
+    for text in ("<script" * 8000 + "µ", "<" * 50000 + "µ", "µ<" * 25000, "&" * 50000 + "µ"):
+        t0 = time.perf_counter()
+        fix_legacy_vietnamese(text)
+        assert time.perf_counter() - t0 < 2.0
