@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,12 +54,17 @@ class RunSummary:
         return asdict(self)
 
 
-def open_database(settings: Settings, migrate: bool = True) -> sessionmaker[Session]:
-    """Engine + session factory for the configured database (migrated to head)."""
+@contextmanager
+def open_database(settings: Settings, migrate: bool = True) -> Iterator[sessionmaker[Session]]:
+    """Session factory for the configured database (migrated to head); the engine is disposed on exit."""
     url = settings.effective_database_url
     if migrate:
         upgrade(url)
-    return make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def configured_sources(settings: Settings) -> list[SourceSpec]:
@@ -144,8 +150,7 @@ def run_cycle(settings: Settings, specs: list[SourceSpec] | None = None, progres
               factory: sessionmaker[Session] | None = None) -> RunSummary:
     """One full cycle over ``specs`` (default: enabled sources in config/sources.yaml)."""
     specs = specs if specs is not None else configured_sources(settings)
-    factory = factory or open_database(settings)
-    with session_scope(factory) as session:
+    with (nullcontext(factory) if factory else open_database(settings)) as fac, session_scope(fac) as session:
         run = CrawlRun(kind="run")
         session.add(run)
         session.flush()
@@ -163,7 +168,7 @@ def run_cycle(settings: Settings, specs: list[SourceSpec] | None = None, progres
 def crawl_only(settings: Settings, specs: list[SourceSpec] | None = None) -> RunSummary:
     """Crawl and store (documents stay ``fetched`` until ``process``)."""
     specs = specs if specs is not None else configured_sources(settings)
-    with session_scope(open_database(settings)) as session:
+    with open_database(settings) as factory, session_scope(factory) as session:
         run = CrawlRun(kind="crawl")
         session.add(run)
         session.flush()
@@ -173,7 +178,7 @@ def crawl_only(settings: Settings, specs: list[SourceSpec] | None = None) -> Run
 
 def process_only(settings: Settings, progress: Progress | None = None) -> RunSummary:
     """Process every pending document (e.g. after ``crawl``)."""
-    with session_scope(open_database(settings)) as session:
+    with open_database(settings) as factory, session_scope(factory) as session:
         run = CrawlRun(kind="process")
         session.add(run)
         session.flush()
@@ -183,7 +188,7 @@ def process_only(settings: Settings, progress: Progress | None = None) -> RunSum
 
 def digest_only(settings: Settings) -> RunSummary:
     """Write (and mail, if configured) the digest for the latest run."""
-    with session_scope(open_database(settings)) as session:
+    with open_database(settings) as factory, session_scope(factory) as session:
         run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()))
         if run is None:
             run = CrawlRun(kind="digest")

@@ -15,7 +15,7 @@ from storage.models import Document, TriageItem, Unit
 def list_queue(settings: Any, status: str = "new", limit: int = 50) -> list[dict[str, Any]]:
     """Triage items with ``status``, highest priority first; each a dict of display fields."""
     tz = ZoneInfo(settings.timezone)
-    with session_scope(open_database(settings)) as session:
+    with open_database(settings) as factory, session_scope(factory) as session:
         units = {u.id: u.name for u in session.scalars(select(Unit))}
         rows = []
         for item in session.scalars(select(TriageItem).where(TriageItem.status == status)
