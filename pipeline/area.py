@@ -2,8 +2,9 @@
 
 A document is in the area when it mentions at least one place of the area
 with enough evidence:
-- an alias of an entity marked ``ambiguous: false`` in the gazetteer, or an
-  alias listed under ``anchors`` in area.yaml, is evidence on its own;
+- an alias of an entity marked ``ambiguous: false`` in the gazetteer, an
+  alias listed under (or containing) an ``anchors`` entry in area.yaml, or an
+  alias that names its parent ("Xã Long Sơn, TP.HCM"), is evidence on its own;
 - an alias of an ambiguous entity counts only when the same document also has
   such unambiguous evidence (the "supporting context");
 - matches inside an ``exclusions`` phrase ("Phú Mỹ Hưng", "cầu Phú Mỹ") and
@@ -60,11 +61,23 @@ class AreaResult:
         return [m for m in self.matches if m.accepted]
 
 
+PARENT_SUFFIXES = (("tp", "hcm"), ("tphcm",), ("hồ", "chí", "minh"), ("vũng", "tàu"), ("br", "vt"), ("brvt",))
+
+
+def _anchored(toks: tuple[str, ...], anchor_keys: list[tuple[str, ...]]) -> bool:
+    """An alias is unambiguous when it names its parent ("Xã Long Sơn, TP.HCM") or contains an anchor."""
+    if any(len(toks) > len(p) and toks[-len(p):] == p for p in PARENT_SUFFIXES):
+        return True
+    return any(len(a) <= len(toks) and any(toks[i:i + len(a)] == a for i in range(len(toks) - len(a) + 1))
+               for a in anchor_keys)
+
+
 class Gazetteer:
     """Compiled alias matcher; build once per process with :meth:`load`."""
 
     def __init__(self, entities: list[dict[str, Any]], overrides: dict[str, Any]) -> None:
         anchors = {normalize_text(a).casefold() for a in overrides.get("anchors", [])}
+        anchor_keys = [tuple(t.lower for t in tokenize(a)) for a in anchors]
         not_area = set(overrides.get("not_area", []))
         self.matcher = PhraseMatcher(check_case=True, case_free=TYPE_WORDS)
         self.exclusions = PhraseMatcher(check_case=False)
@@ -82,8 +95,9 @@ class Gazetteer:
                 n_syll = len(tokenize(norm))
                 if n_syll < self.min_syllables and not (norm.isupper() and len(norm) >= 4):
                     continue
-                place = Place(place_id, ent["name"], ambiguous and norm.casefold() not in anchors)
-                key = " ".join(t.lower for t in tokenize(norm))
+                toks = tuple(t.lower for t in tokenize(norm))
+                place = Place(place_id, ent["name"], ambiguous and not _anchored(toks, anchor_keys))
+                key = " ".join(toks)
                 # one place per alias: an unambiguous reading beats an ambiguous one
                 if key not in chosen or (chosen[key][1].ambiguous and not place.ambiguous):
                     chosen[key] = (norm, place)

@@ -27,7 +27,7 @@ def canonical_url(url: str) -> str:
     if not url:
         return url
     try:
-        norm = courlan.normalize_url(url, strict=True)
+        norm = courlan.normalize_url(url)
     except (ValueError, TypeError):
         norm = url
     parts = urlsplit(norm)

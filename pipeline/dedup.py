@@ -18,6 +18,7 @@ from datasketch import MinHash, MinHashLSH
 from pipeline.textmatch import tokenize
 
 SHINGLE = 3
+SCHEME = "affine32"  # datasketch >= 2.0 hashing scheme; stored signatures are only comparable within one scheme
 
 
 def content_hash(text_norm: str) -> str:
@@ -33,7 +34,7 @@ def shingles(text_norm: str, size: int = SHINGLE) -> set[bytes]:
 
 
 def signature(text_norm: str, num_perm: int = 128) -> MinHash:
-    mh = MinHash(num_perm=num_perm)
+    mh = MinHash(num_perm=num_perm, scheme=SCHEME)
     mh.update_batch(list(shingles(text_norm)))
     return mh
 
@@ -43,7 +44,7 @@ def to_bytes(mh: MinHash) -> bytes:
 
 
 def from_bytes(data: bytes, num_perm: int = 128) -> MinHash:
-    return MinHash(num_perm=num_perm, hashvalues=np.frombuffer(data, dtype=np.uint64).copy())
+    return MinHash(num_perm=num_perm, hashvalues=np.frombuffer(data, dtype=np.uint64).copy(), scheme=SCHEME)
 
 
 class NearDuplicateIndex:

@@ -123,3 +123,26 @@ def test_run_summary_is_json_serializable(settings) -> None:  # type: ignore[no-
     data = run_demo(settings).as_dict()
     assert {"documents", "statuses", "clusters", "triage_items", "digest_path", "sources_failed"} <= set(data)
     json.dumps(data)
+
+
+def test_near_duplicate_joins_cluster_from_an_earlier_run(settings, session_factory, demo_server) -> None:  # type: ignore[no-untyped-def]
+    cfg = settings.model_copy(update={"replay_url": demo_server.base_url})
+    run_cycle(cfg, [SourceSpec(name="bm", kind="rss", url=f"{BM}/rss/tin-moi.rss")])
+    run_cycle(cfg, [SourceSpec(name="ttv", kind="rss", url=f"{TTV}/feeds/thoi-su.atom")])
+    with session_scope(session_factory) as s:
+        orig = s.scalar(select(Document).where(Document.url_canonical.like("%100123%")))
+        copy = s.scalar(select(Document).where(Document.url_canonical.like("%2087341%")))
+        assert copy.first_run_id != orig.first_run_id
+        assert copy.cluster_id == orig.cluster_id
+        assert s.scalar(select(func.count()).select_from(TriageItem).where(TriageItem.cluster_id == orig.cluster_id)) == 1
+
+
+def test_social_authors_are_pseudonymized(settings, session_factory, demo_server) -> None:  # type: ignore[no-untyped-def]
+    cfg = settings.model_copy(update={"replay_url": demo_server.base_url})
+    spec = SourceSpec(name="mxh", kind="rss", url=f"{TTV}/feeds/thoi-su.atom", outlet_type="social")
+    run_cycle(cfg, [spec])
+    with session_scope(session_factory) as s:
+        docs = s.scalars(select(Document)).all()
+        assert docs and all(d.entry_author is None and d.author is None for d in docs)
+        hashed = [d.author_hash for d in docs if d.author_hash]
+        assert hashed and all(len(h) == 64 for h in hashed)
