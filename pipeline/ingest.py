@@ -28,6 +28,7 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 PENDING = "fetched"
+MAX_URL = 2048  # documents.url_canonical length
 
 
 @dataclass
@@ -88,6 +89,9 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
         if rec.get("skipped") == "known" or canon in seen:
             _record(session, run, source, url, "dup-url", "canonical URL already stored")
             continue
+        if len(canon) > MAX_URL:
+            _record(session, run, source, url, "parse-error", f"URL longer than {MAX_URL} characters")
+            continue
         if rec.get("skipped") == "robots":
             _record(session, run, source, url, "robots-disallowed", rec.get("error"))
             continue
@@ -116,7 +120,7 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
         doc.fetch_status_code = rec.get("status_code")
         doc.fetch_error = rec.get("error")
         doc.fetched_at = now
-        doc.content_type = rec.get("content_type")
+        doc.content_type = (rec.get("content_type") or "")[:500] or None
         if body is not None:
             doc.raw_sha256 = hashlib.sha256(body).hexdigest()
             doc.raw_gzip = gzip.compress(body[: settings.max_response_bytes])

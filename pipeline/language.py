@@ -30,6 +30,7 @@ def vietnamese_share(text: str) -> tuple[float, int]:
 
 def detect_language(text: str, html_lang: str | None = None, source_lang: str | None = None) -> str:
     """Return "vi", or another language code / "und" when the text is not Vietnamese."""
+    html_lang = (html_lang or "")[:20] or None
     share, count = vietnamese_share(text)
     if count >= MIN_SYLLABLES:
         if share >= THRESHOLD:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:25:37.583705
+Create Date: 2026-11-29 09:40:58.770502
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('outlet', sa.String(length=300), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('url', sa.Text(), nullable=False),
-    sa.Column('language', sa.String(length=10), nullable=True),
+    sa.Column('language', sa.String(length=20), nullable=True),
     sa.Column('outlet_type', sa.String(length=30), nullable=True),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('config', sa.JSON(), nullable=False),
@@ -103,18 +103,18 @@ def upgrade() -> None:
     sa.Column('fetch_status_code', sa.Integer(), nullable=True),
     sa.Column('fetch_error', sa.Text(), nullable=True),
     sa.Column('fetched_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('content_type', sa.String(length=200), nullable=True),
+    sa.Column('content_type', sa.Text(), nullable=True),
     sa.Column('raw_sha256', sa.String(length=64), nullable=True),
     sa.Column('raw_gzip', sa.LargeBinary(), nullable=True),
-    sa.Column('encoding', sa.String(length=40), nullable=True),
+    sa.Column('encoding', sa.Text(), nullable=True),
     sa.Column('legacy_encoding', sa.String(length=20), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('published_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('published_at_source', sa.String(length=40), nullable=True),
+    sa.Column('published_at_source', sa.Text(), nullable=True),
     sa.Column('author', sa.Text(), nullable=True),
     sa.Column('author_hash', sa.String(length=64), nullable=True),
-    sa.Column('language', sa.String(length=10), nullable=True),
+    sa.Column('language', sa.String(length=20), nullable=True),
     sa.Column('extracted_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('extractor_version', sa.String(length=60), nullable=True),
     sa.Column('text_norm', sa.Text(), nullable=True),
