@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: help setup demo test eval clean
+.PHONY: help setup demo test lint eval clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,6 +21,9 @@ demo: $(VENV)/.installed ## run one full monitoring cycle over the bundled demo 
 
 test: $(VENV)/.installed ## run the test suite (SQLite; PostgreSQL when MEDIAWATCH_TEST_DATABASE_URL is set)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+lint: $(VENV)/.installed ## ruff over the code
+	$(VENV)/bin/ruff check .
 
 eval: $(VENV)/.installed ## area-relevance precision/recall on ../shared excerpts
 	$(PY) eval/area_relevance.py

@@ -29,7 +29,7 @@ from pipeline.textmatch import PhraseMatcher, tokenize
 log = logging.getLogger(__name__)
 # type words written either case ("xã Long Sơn" / "Xã Long Sơn"); proper names must be capitalized
 TYPE_WORDS = frozenset({"xã", "phường", "huyện", "thị", "trấn", "thành", "phố", "tỉnh", "quận", "đặc", "khu",
-                        "tp", "tx", "tt", "p", "x", "h", "đk", "khu", "vực", "cũ", "mới", "city", "province"})
+                        "tp", "tx", "tt", "p", "x", "h", "đk", "vực", "cũ", "mới", "city", "province"})
 SECTIONS = ("region", "old_districts", "old_communes_2025", "old_communes_dissolved_2025_01_01",
             "new_units", "landmarks")
 

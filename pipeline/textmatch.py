@@ -83,9 +83,9 @@ class PhraseMatcher:
                 if i + k > n or (best is not None and k <= len(best[0])):
                     continue
                 window = tokens[i:i + k]
-                if any(t.lower != s for t, s in zip(window, key)):
+                if any(t.lower != s for t, s in zip(window, key, strict=True)):
                     continue
-                if check_case and any(c and not t.capital for t, c in zip(window, caps)):
+                if check_case and any(c and not t.capital for t, c in zip(window, caps, strict=True)):
                     continue
                 best = (key, phrase, payload, window)
             if best is None:
