@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun, Document, Source, TriageItem, Unit
 
 CATEGORY_LABELS = {
-    "misinformation": "Tin sai sự thật",
+    "misinformation": "Thông tin sai sự thật (nghi vấn hoặc đã bị bác bỏ)",
     "scam_fraud": "Lừa đảo",
     "threat_violence": "Đe dọa, bạo lực",
     "hate_abuse": "Xúc phạm, thù ghét",
@@ -64,6 +65,8 @@ class DigestData:
     sources_failed: list[dict[str, Any]]
     items: list[DigestItem] = field(default_factory=list)
     topic_labels: dict[str, str] = field(default_factory=dict)
+    open_items: int = 0
+    file_date: str = ""
 
     def by_category(self) -> list[tuple[str, str, list[DigestItem]]]:
         out = []
@@ -78,6 +81,11 @@ class DigestData:
         return [(self.topic_labels.get(t, t), n) for t, n in counts.most_common()]
 
 
+def vn_number(value: float, digits: int = 2) -> str:
+    """Vietnamese decimal comma: 0.97 -> '0,97'."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def _explain(flag: Any) -> str:
     exp = flag.explanation or {}
     parts = []
@@ -86,19 +94,26 @@ def _explain(flag: Any) -> str:
         parts.append("từ khóa: " + ", ".join(terms))
     if exp.get("debunk"):
         d = exp["debunk"]
-        parts.append(f"khớp tin đã bác bỏ “{d['claim']}” (độ tương đồng {d['similarity']:.2f})")
-    return f"{CATEGORY_LABELS.get(flag.category, flag.category)} {flag.score:.2f} — " + "; ".join(parts)
+        verb = "khớp tin đã bị bác bỏ" if d.get("link") == "auto" else "gần giống tin đã bị bác bỏ"
+        parts.append(f"{verb} “{d['claim']}” (độ tương đồng {vn_number(d['similarity'])})")
+    label = CATEGORY_LABELS.get(flag.category, flag.category).split(" (")[0]
+    return f"{label} {vn_number(flag.score)} — " + "; ".join(parts)
 
 
-def collect_digest(session: Session, run: CrawlRun, settings: Any, topic_labels: dict[str, str] | None = None) -> DigestData:
-    """Gather the run's counts and the open triage items (status new/in_review) for the digest."""
+def collect_digest(session: Session, run: CrawlRun, settings: Any, topic_labels: dict[str, str] | None = None,
+                   since: dt.datetime | None = None) -> DigestData:
+    """Gather the run's counts and the open triage items (new/in_review) created or
+    updated since ``since`` (default: the run's start) for the digest."""
     tz = ZoneInfo(settings.timezone)
     now = dt.datetime.now(tz)
-    units = {u.id: u.name for u in session.scalars(select(Unit))}
-    sources = {s.id: s.outlet or s.name for s in session.scalars(select(Source))}
+    since = since or run.started_at
+    units = {u.id: u.short_name or u.name for u in session.scalars(select(Unit))}
+    sources = {s.id: s.outlet for s in session.scalars(select(Source))}
     triage_counts: Counter[str] = Counter(session.scalars(select(TriageItem.status)))
+    open_states = ("new", "in_review")
     items = []
-    for item in session.scalars(select(TriageItem).where(TriageItem.status.in_(("new", "in_review")))
+    for item in session.scalars(select(TriageItem).where(TriageItem.status.in_(open_states),
+                                                         TriageItem.updated_at >= since)
                                 .order_by(TriageItem.priority.desc(), TriageItem.id)):
         docs = list(session.scalars(select(Document).where(Document.cluster_id == item.cluster_id,
                                                            Document.status == "ok").order_by(Document.id)))
@@ -109,7 +124,7 @@ def collect_digest(session: Session, run: CrawlRun, settings: Any, topic_labels:
         published = lead.published_at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if lead.published_at else "—"
         items.append(DigestItem(
             id=item.id, title=lead.title or lead.url_canonical, url=lead.entry_url or lead.fetch_url or lead.url_canonical,
-            outlet=sources.get(lead.source_id, ""), published=published, priority=item.priority, status=item.status,
+            outlet=sources.get(lead.source_id) or urlsplit(lead.url_canonical).hostname or "", published=published, priority=item.priority, status=item.status,
             categories=list(item.categories), topics=sorted({t.topic for d in docs for t in d.topics}),
             places=sorted({p.place_name for d in docs for p in d.places})[:6],
             explanations=[_explain(f) for f in flags], suggested_unit=units.get(item.suggested_unit_id, "—"),
@@ -117,7 +132,9 @@ def collect_digest(session: Session, run: CrawlRun, settings: Any, topic_labels:
     return DigestData(run_id=run.id, generated_at=now.strftime("%d/%m/%Y %H:%M"),
                       date_label=now.strftime("%d/%m/%Y"), status_counts=dict(run.status_counts or {}),
                       triage_status_counts=dict(triage_counts), sources_failed=list(run.sources_failed or []),
-                      items=items, topic_labels=topic_labels or {})
+                      items=items, topic_labels=topic_labels or {},
+                      open_items=sum(n for st, n in triage_counts.items() if st in open_states),
+                      file_date=now.strftime("%Y-%m-%d"))
 
 
 def _env() -> Environment:
@@ -128,20 +145,20 @@ def _env() -> Environment:
 def build_digest(data: DigestData) -> tuple[str, str, str]:
     """Render (subject, html, text) for ``data``; pure."""
     ctx = {"d": data, "category_labels": CATEGORY_LABELS, "status_labels": STATUS_LABELS,
-           "triage_labels": TRIAGE_LABELS}
+           "triage_labels": TRIAGE_LABELS, "total_items": sum(data.status_counts.values())}
     env = _env()
     subject = f"[mediawatch] Bản tin theo dõi báo chí ngày {data.date_label} — {len(data.items)} mục cần xử lý"
     html = env.get_template("digest.html.j2").render(**ctx)
     env_text = Environment(loader=PackageLoader("alerts", "templates"), autoescape=False,
                            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    text = env_text.get_template("digest.txt.j2").render(**ctx)
+    text = env_text.get_template("digest.txt.j2").render(**ctx).rstrip("\n") + "\n"
     return subject, html, text
 
 
 def write_digest(directory: Path, data: DigestData, subject: str, html: str, text: str) -> Path:
     """Write digest-<date>-run<id>.html and .txt; returns the HTML path."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = f"digest-{data.date_label.replace('/', '-')}-run{data.run_id}"
+    stem = f"digest-{data.file_date or data.date_label.replace('/', '-')}-run{data.run_id}"
     html_path = directory / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
     (directory / f"{stem}.txt").write_text(f"{subject}\n\n{text}", encoding="utf-8")

@@ -84,17 +84,31 @@ def excerpt_entries(corpus_dir: Path) -> list[ReplayEntry]:
         if not line.strip():
             continue
         rec = json.loads(line)
-        text = re.sub(r"^\s*date \d{4}-\d{2}(-\d{2})?\s*", "", rec["excerpt"]).strip()
+        date = re.match(r"^\s*date (\d{4}-\d{2}(?:-\d{2})?)\s*", rec["excerpt"])
+        text = rec["excerpt"][date.end():].strip() if date else rec["excerpt"].strip()
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         if not lines:
             continue
-        title = lines[0][:200]
+        title = _short_title(lines[0])
         paras = "".join(f"<p>{html.escape(p)}</p>" for p in lines)
+        meta = ""
+        if date:
+            day = date.group(1) if len(date.group(1)) == 10 else date.group(1) + "-01"
+            meta = f'<meta property="article:published_time" content="{day}T00:00:00+07:00">'
         body = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-                f"</head><body><article><h1>{html.escape(title)}</h1>{paras}</article></body></html>")
+                f"{meta}</head><body><article><h1>{html.escape(title)}</h1>{paras}</article></body></html>")
         out.append(ReplayEntry(url=rec["url"], content_type="text/html; charset=utf-8", kind="page-excerpt",
                                snapshot="excerpt", body=body.encode("utf-8")))
     return out
+
+
+def _short_title(line: str, limit: int = 120) -> str:
+    """A title from an excerpt's first line: the first sentence, or words up to ``limit`` chars."""
+    sentence = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:–- ") + "…"
 
 
 class ReplayServer:

@@ -103,5 +103,5 @@ def sources_from_replay_map(corpus_dir: Path) -> list[SourceSpec]:
     excerpts = excerpt_entries(corpus_dir)
     if excerpts:
         specs.append(SourceSpec(name="replay excerpts (text-only captures)", kind="urls",
-                                urls=[e.url for e in excerpts], outlet="excerpts"))
+                                urls=[e.url for e in excerpts], outlet=None))
     return specs

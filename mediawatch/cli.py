@@ -50,22 +50,25 @@ class _Bar:
         self.progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        labels = {"crawl": "Thu thập nguồn", "process": "Xử lý bài viết"}
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(labels.get(stage, stage), total=total)
+            name, _, count = stage.partition(":")
+            label = f"Thu thập {count} nguồn" if name == "crawl" else "Xử lý bài viết" if name == "process" else name
+            self.tasks[stage] = self.progress.add_task(label, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
 def _report(summary: Any, as_json: bool) -> None:
     data = summary.as_dict()
     table = Table(title=f"Lượt chạy số {data['run_id']}", show_header=False)
-    table.add_row("Bài mới lưu", str(data["documents"]))
-    table.add_row("Tổng số bài", str(data["documents_total"]))
-    table.add_row("Trạng thái", ", ".join(f"{k}: {v}" for k, v in data["statuses"].items()) or "—")
+    table.add_row("Mục đã thu thập", str(sum(data["statuses"].values())))
+    table.add_row("  theo trạng thái", ", ".join(f"{k}: {v}" for k, v in data["statuses"].items()) or "—")
+    table.add_row("Bài mới lưu", f"{data['documents']} (tổng {data['documents_total']})")
     table.add_row("Cụm tin", str(data["clusters"]))
-    table.add_row("Mục cần xử lý", f"{data['triage_items']} ({data['triage_items_new']} mới)")
+    table.add_row("Hàng đợi xử lý", f"{data['triage_items']} mục ({data['triage_items_created']} mục mới trong lượt này)")
     table.add_row("Nguồn lỗi", ", ".join(s["source"] for s in data["sources_failed"]) or "không có")
-    table.add_row("Bản tin", data["digest_path"] or "—")
+    if data["digest_path"]:
+        table.add_row("Bản tin (HTML)", data["digest_path"])
+        table.add_row("Bản tin (văn bản)", str(Path(data["digest_path"]).with_suffix(".txt")))
     console.print(table)
     if as_json:
         print(json.dumps(data, ensure_ascii=False))  # noqa: T201 - the CLI's machine-readable output
@@ -73,13 +76,19 @@ def _report(summary: Any, as_json: bool) -> None:
 
 @app.command()
 def run(as_json: JsonOpt = False, log_level: LogLevel = "WARNING") -> None:
-    """Run one full monitoring cycle over the configured sources."""
+    """Run one full monitoring cycle over the configured sources.
+
+    Exit code 3 when every source failed (the run is still recorded and the digest written).
+    """
     from mediawatch.cycle import run_cycle
 
     _logging(log_level)
     with _Bar() as bar:
         summary = run_cycle(_settings(), progress=bar)
     _report(summary, as_json)
+    if summary.sources and len(summary.sources_failed) >= summary.sources:
+        console.print("[red]Tất cả các nguồn đều lỗi.[/red]")
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -90,14 +99,17 @@ def demo(
 ) -> None:
     """Replay captured feeds and pages from 127.0.0.1 and run one full cycle against them.
 
-    Uses var/demo/ (its own SQLite database) unless MEDIAWATCH_DATABASE_URL is set.
+    Keeps its data apart: var/demo/ for the bundled corpus, var/demo-<folder>/ for another
+    corpus (e.g. var/demo-shared/ for ../shared/corpus), unless MEDIAWATCH_VAR_DIR or
+    MEDIAWATCH_DATABASE_URL is set.
     """
     from mediawatch.cycle import run_demo
 
     _logging(log_level)
     settings = _settings()
     if "MEDIAWATCH_VAR_DIR" not in os.environ:
-        settings = settings.model_copy(update={"var_dir": settings.var_dir / "demo"})
+        name = "demo" if corpus is None else f"demo-{corpus.resolve().parent.name}"
+        settings = settings.model_copy(update={"var_dir": settings.var_dir / name})
     with _Bar() as bar:
         summary = run_demo(settings, corpus.resolve() if corpus else None, progress=bar)
     _report(summary, as_json)
@@ -134,18 +146,22 @@ def digest(log_level: LogLevel = "WARNING") -> None:
 
 @app.command()
 def queue(
-    status: Annotated[str, typer.Option(help="Triage status to list")] = "new",
+    status: Annotated[str, typer.Option(help="Triage status to list (new, in_review, routed, ...)")] = "new",
     limit: Annotated[int, typer.Option(help="At most this many items")] = 50,
+    log_level: LogLevel = "WARNING",
 ) -> None:
     """List triage items in the terminal, highest priority first."""
+    from alerts.digest import CATEGORY_LABELS, TRIAGE_LABELS
     from mediawatch.queue import list_queue
 
+    _logging(log_level)
     rows = list_queue(_settings(), status=status, limit=limit)
-    table = Table(title=f"Hàng đợi xử lý — {status}")
+    table = Table(title=f"Hàng đợi xử lý — {TRIAGE_LABELS.get(status, status)} ({len(rows)} mục)")
     for col in ("#", "Ưu tiên", "Loại", "Tiêu đề", "Địa bàn", "Đề xuất chuyển", "Hạn xử lý"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), str(r["priority"]), ", ".join(r["categories"]), r["title"][:70],
+        cats = ", ".join(CATEGORY_LABELS.get(c, c).split(" (")[0] for c in r["categories"])
+        table.add_row(str(r["id"]), str(r["priority"]), cats, r["title"][:90],
                       ", ".join(r["places"][:2]), r["suggested_unit"], r["due"])
     out.print(table)
 

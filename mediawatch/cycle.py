@@ -45,7 +45,7 @@ class RunSummary:
     statuses: dict[str, int]
     clusters: int
     triage_items: int
-    triage_items_new: int
+    triage_items_created: int
     digest_path: str | None
     sources_failed: list[dict[str, Any]] = field(default_factory=list)
     sources: int = 0
@@ -94,8 +94,8 @@ def crawl_into(session: Session, settings: Settings, run: CrawlRun, specs: list[
 
 
 def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: list[int] | None,
-                 progress: Progress | None = None) -> set[int]:
-    """Process pending documents, record their final statuses, refresh triage; returns touched clusters."""
+                 progress: Progress | None = None) -> int:
+    """Process pending documents, record their final statuses, refresh triage; returns triage items created."""
     statuses = process_pending(session, settings, doc_ids,
                                progress=(lambda i, n: progress("process", i, n)) if progress else None)
     docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(list(statuses))))}
@@ -105,12 +105,12 @@ def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: l
                             status=status, detail=doc.status_detail, document_id=doc_id))
     clusters = {d.cluster_id for d in docs.values() if d.cluster_id is not None}
     routing = Routing.load(settings.config_dir / "routing.yaml")
-    update_triage(session, routing, clusters)
+    created = update_triage(session, routing, clusters)
     session.flush()
-    return clusters
+    return created
 
 
-def _finish(session: Session, settings: Settings, run: CrawlRun, with_digest: bool) -> RunSummary:
+def _finish(session: Session, settings: Settings, run: CrawlRun, with_digest: bool, created: int = 0) -> RunSummary:
     counts = Counter(dict(session.execute(select(RunItem.status, func.count()).where(RunItem.run_id == run.id)
                                           .group_by(RunItem.status)).all()))
     run.status_counts = dict(sorted(counts.items()))
@@ -140,7 +140,7 @@ def _finish(session: Session, settings: Settings, run: CrawlRun, with_digest: bo
         documents_total=session.scalar(select(func.count()).select_from(Document)) or 0,
         statuses=run.status_counts, clusters=session.scalar(select(func.count()).select_from(Cluster)) or 0,
         triage_items=session.scalar(select(func.count()).select_from(TriageItem)) or 0,
-        triage_items_new=session.scalar(select(func.count()).select_from(TriageItem).where(TriageItem.status == "new")) or 0,
+        triage_items_created=created,
         digest_path=run.digest_path, sources_failed=list(run.sources_failed or []),
         sources=len(run.source_results or {}),
     )
@@ -156,13 +156,13 @@ def run_cycle(settings: Settings, specs: list[SourceSpec] | None = None, progres
         session.flush()
         _audit_run(session, run, "run.started", {"sources": len(specs)})
         if progress:
-            progress("crawl", 0, 1)
+            progress(f"crawl:{len(specs)}", 0, 1)
         doc_ids, _ = crawl_into(session, settings, run, specs)
         if progress:
-            progress("crawl", 1, 1)
+            progress(f"crawl:{len(specs)}", 1, 1)
         session.commit()
-        process_into(session, settings, run, doc_ids, progress)
-        return _finish(session, settings, run, with_digest=True)
+        created = process_into(session, settings, run, doc_ids, progress)
+        return _finish(session, settings, run, with_digest=True, created=created)
 
 
 def crawl_only(settings: Settings, specs: list[SourceSpec] | None = None) -> RunSummary:
@@ -182,8 +182,8 @@ def process_only(settings: Settings, progress: Progress | None = None) -> RunSum
         run = CrawlRun(kind="process")
         session.add(run)
         session.flush()
-        process_into(session, settings, run, None, progress)
-        return _finish(session, settings, run, with_digest=False)
+        created = process_into(session, settings, run, None, progress)
+        return _finish(session, settings, run, with_digest=False, created=created)
 
 
 def digest_only(settings: Settings) -> RunSummary:

@@ -16,7 +16,7 @@ def list_queue(settings: Any, status: str = "new", limit: int = 50) -> list[dict
     """Triage items with ``status``, highest priority first; each a dict of display fields."""
     tz = ZoneInfo(settings.timezone)
     with open_database(settings) as factory, session_scope(factory) as session:
-        units = {u.id: u.name for u in session.scalars(select(Unit))}
+        units = {u.id: u.short_name or u.name for u in session.scalars(select(Unit))}
         rows = []
         for item in session.scalars(select(TriageItem).where(TriageItem.status == status)
                                     .order_by(TriageItem.priority.desc(), TriageItem.id).limit(limit)):

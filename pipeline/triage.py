@@ -68,6 +68,7 @@ def sync_units(session: Session, routing: Routing) -> dict[str, Unit]:
             session.add(row)
             rows[spec["code"]] = row
         row.name, row.description = spec["name"], spec.get("description")
+        row.short_name = spec.get("short_name")
         row.is_police, row.email = bool(spec.get("is_police")), spec.get("email")
     session.flush()
     return rows

@@ -30,7 +30,7 @@ def _data(title: str = "Cảnh báo giả danh công an gọi điện “phạt 
     return DigestData(run_id=7, generated_at="29/11/2026 07:00", date_label="29/11/2026",
                       status_counts={"ok": 12, "dup-url": 8, "off-area": 3}, triage_status_counts={"new": 2},
                       sources_failed=[{"source": "x", "name": "Nguồn X", "error": "HTTP 500"}],
-                      items=[item, concern], topic_labels={"public_order": "An ninh, trật tự",
+                      items=[item, concern], open_items=2, file_date="2026-11-29", topic_labels={"public_order": "An ninh, trật tự",
                                                            "disasters_weather": "Thiên tai, thời tiết"})
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:40:58.770502
+Create Date: 2026-11-29 09:48:06.984313
 """
 from __future__ import annotations
 
@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('short_name', sa.String(length=100), nullable=True),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('is_police', sa.Boolean(), nullable=False),
     sa.Column('email', sa.String(length=300), nullable=True),
