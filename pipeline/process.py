@@ -24,6 +24,7 @@ from classifiers.base import DocInput
 from classifiers.registry import build_all
 from pipeline import dedup
 from pipeline.area import Gazetteer
+from pipeline.canonical import canonical_url
 from pipeline.encoding import decode_bytes
 from pipeline.extract import EXTRACTOR_VERSION, ExtractionError, extract_article, pick_date
 from pipeline.ingest import PENDING
@@ -80,7 +81,18 @@ def _html_to_text(fragment: str | None) -> str:
         return " ".join(fragment.split())
 
 
-def extract_stage(doc: Document, source: Source | None, settings: Any) -> str | None:
+def _declared_duplicate(session: Session, doc: Document, declared: str | None) -> int | None:
+    """Id of another stored document whose canonical URL this page declares (rel=canonical)."""
+    if not declared or not declared.startswith(("http://", "https://")):
+        return None
+    canon = canonical_url(declared)
+    doc.declared_canonical_url = canon[:2048]
+    if canon == doc.url_canonical:
+        return None
+    return session.scalar(select(Document.id).where(Document.url_canonical == canon, Document.id != doc.id))
+
+
+def extract_stage(session: Session, doc: Document, source: Source | None, settings: Any) -> str | None:
     """Fill the extraction section; returns a terminal status or None to continue."""
     html_lang = None
     notes = []
@@ -95,6 +107,10 @@ def extract_stage(doc: Document, source: Source | None, settings: Any) -> str | 
             if doc.published_at is None and doc.entry_published_at is not None:
                 doc.published_at, doc.published_at_source = doc.entry_published_at, "feed-entry"
             html_lang = ext.language
+            other = _declared_duplicate(session, doc, ext.canonical_url)
+            if other is not None:
+                doc.status_detail = f"page declares the canonical URL of document {other}"
+                return "dup-url"
         except ExtractionError as exc:
             notes.append(f"extraction failed: {exc}")
     elif doc.fetch_error:
@@ -189,7 +205,7 @@ def classify_stage(doc: Document, norm_title: str, norm_text: str, models: Model
 
 def process_document(session: Session, doc: Document, source: Source | None, models: Models, settings: Any) -> str:
     """Run every stage on one document; returns its final status."""
-    status = extract_stage(doc, source, settings)
+    status = extract_stage(session, doc, source, settings)
     if status:
         return status
     norm_title = normalize_text(doc.title or "")

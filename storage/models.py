@@ -142,6 +142,7 @@ class Document(Base):
     raw_gzip: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     # --- extraction section (pipeline.extract) ---
+    declared_canonical_url: Mapped[str | None] = mapped_column(Text)
     encoding: Mapped[str | None] = mapped_column(Text)
     legacy_encoding: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(Text)

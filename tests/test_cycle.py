@@ -146,3 +146,14 @@ def test_social_authors_are_pseudonymized(settings, session_factory, demo_server
         assert docs and all(d.entry_author is None and d.author is None for d in docs)
         hashed = [d.author_hash for d in docs if d.author_hash]
         assert hashed and all(len(h) == 64 for h in hashed)
+
+
+def test_page_declaring_a_stored_canonical_is_dup_url(settings, session_factory, demo_server) -> None:  # type: ignore[no-untyped-def]
+    cfg = settings.model_copy(update={"replay_url": demo_server.base_url})
+    original = f"{BM}/xa-hoi/ban-doc-thac-mac-muc-phi-giu-xe-moi-gan-bai-sau-100124.html"
+    mirror = f"{BM}/ban-in/100124"
+    body = demo_server.lookup(original, None).read()
+    demo_server.add(ReplayEntry(url=mirror, content_type="text/html; charset=utf-8", body=body))
+    run_cycle(cfg, [SourceSpec(name="a", kind="urls", urls=[original])])
+    second = run_cycle(cfg, [SourceSpec(name="b", kind="urls", urls=[mirror])])
+    assert second.statuses == {"dup-url": 1}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:48:06.984313
+Create Date: 2026-11-29 09:49:26.314109
 """
 from __future__ import annotations
 
@@ -107,6 +107,7 @@ def upgrade() -> None:
     sa.Column('content_type', sa.Text(), nullable=True),
     sa.Column('raw_sha256', sa.String(length=64), nullable=True),
     sa.Column('raw_gzip', sa.LargeBinary(), nullable=True),
+    sa.Column('declared_canonical_url', sa.Text(), nullable=True),
     sa.Column('encoding', sa.Text(), nullable=True),
     sa.Column('legacy_encoding', sa.String(length=20), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
