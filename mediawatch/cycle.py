@@ -98,12 +98,15 @@ def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: l
     """Process pending documents, record their final statuses, refresh triage; returns triage items created."""
     statuses = process_pending(session, settings, doc_ids,
                                progress=(lambda i, n: progress("process", i, n)) if progress else None)
-    docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(list(statuses))))}
-    for doc_id, status in statuses.items():
-        doc = docs[doc_id]
-        session.add(RunItem(run_id=run.id, source_id=doc.source_id, url=doc.entry_url or doc.url_canonical,
-                            status=status, detail=doc.status_detail, document_id=doc_id))
-    clusters = {d.cluster_id for d in docs.values() if d.cluster_id is not None}
+    clusters: set[int] = set()
+    ids = sorted(statuses)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(Document.id, Document.source_id, Document.entry_url, Document.url_canonical,
+                                      Document.status_detail, Document.cluster_id)
+                               .where(Document.id.in_(ids[start:start + 500]))).all()
+        session.add_all([RunItem(run_id=run.id, source_id=r.source_id, url=r.entry_url or r.url_canonical,
+                                 status=statuses[r.id], detail=r.status_detail, document_id=r.id) for r in rows])
+        clusters.update(r.cluster_id for r in rows if r.cluster_id is not None)
     routing = Routing.load(settings.config_dir / "routing.yaml")
     created = update_triage(session, routing, clusters)
     session.flush()
