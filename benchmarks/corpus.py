@@ -17,6 +17,7 @@ import html
 import json
 import pickle
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,25 +81,35 @@ def _texts(shared_data: Path) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def build_pages(shared: Path, n: int = 5000, area_share: float = 0.5, seed: int = 7) -> list[Page]:
-    """``n`` distinct pages; raises ValueError when the texts cannot fill ``n``."""
+def iter_pages(shared: Path, n: int = 5000, area_share: float = 0.5, seed: int = 7) -> Iterator[Page]:
+    """``n`` pages, generated lazily (memory stays flat). The first len(texts) pages are
+    distinct texts; beyond that texts repeat with a numbered variant line, so they are
+    distinct pages that near-duplicate clustering groups (as syndicated copies are)."""
     texts = _texts(shared / "data")
-    if n > len(texts):
-        raise ValueError(f"only {len(texts)} distinct texts available, asked for {n}")
     rng = random.Random(seed)
     templates = {name: _template(shared / "corpus", name) for name in LAYOUTS}
-    pages = []
-    for i, (title, sapo, paras) in enumerate(texts[:n]):
+    for i in range(n):
+        title, sapo, paras = texts[i % len(texts)]
+        if i >= len(texts):
+            title, paras = f"{title} ({i // len(texts) + 1})", [*paras, f"Bản tin số {i}."]
         layout = "dantri" if i % 2 == 0 else "vnexpress"
         tpl, base = templates[layout]
         if rng.random() < area_share:
             sapo = DATELINE + sapo
-        url = f"{base}bai-{i:06d}.html"
+        url = f"{base}bai-{i:07d}.html"
         body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
         doc = (tpl.replace("@@TITLE@@", html.escape(title)).replace("@@SAPO@@", html.escape(sapo))
                .replace("@@URL@@", url).replace("@@BODY@@", body))
-        pages.append(Page(url, doc.encode("utf-8")))
-    return pages
+        yield Page(url, doc.encode("utf-8"))
+
+
+def distinct_texts(shared: Path) -> int:
+    return len(_texts(shared / "data"))
+
+
+def build_pages(shared: Path, n: int = 5000, area_share: float = 0.5, seed: int = 7) -> list[Page]:
+    """``n`` pages as a list (small runs and tests)."""
+    return list(iter_pages(shared, n, area_share, seed))
 
 
 def cached_pages(shared: Path, cache_dir: Path, n: int, area_share: float) -> list[Page]:

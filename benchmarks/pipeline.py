@@ -1,15 +1,19 @@
 """Processing throughput benchmark (prints figures; not a test).
 
-Builds N distinct pages from real texts in real layouts (benchmarks/corpus.py),
-stores them as fetched documents (what the crawler + ingest leave behind), then
-times ``mediawatch``'s processing (extraction, normalization, area relevance,
-dedup, classification, triage, storage) and, as the reference, trafilatura
-extraction alone on the same pages.
+Builds N pages from real texts in real layouts (benchmarks/corpus.py) and
+stores them as fetched documents (what crawl + ingest leave behind), streaming,
+so memory stays flat. A child process then times mediawatch's processing
+(extraction, normalization, area relevance, dedup, classification, triage,
+storage) and reports its own peak RSS (workers included). The reference is
+trafilatura extraction alone on the same pages, read back from the database.
 
     python benchmarks/pipeline.py [--n 5000] [--workers 1] [--database-url URL]
-                                  [--stored 0] [--area-share 0.5] [--json]
+                                  [--stored 0] [--area-share 0.5] [--batch 200]
+                                  [--reference-sample 2000] [--json]
 
-``--stored K`` first seeds K older documents (the growth measurement).
+``--workers 0`` = one per core. ``--stored K`` first seeds K older processed
+documents spread over the past year (the growth measurement). --database-url
+takes a PostgreSQL server URL; a fresh database is created on it and dropped.
 With --json the last line is one JSON object: docs_per_s,
 extract_only_docs_per_s, ratio, peak_rss_mb, cores, workers, n, stored, database.
 """
@@ -22,34 +26,22 @@ import hashlib
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from benchmarks.corpus import Page, cached_pages  # noqa: E402
-from mediawatch.settings import Settings  # noqa: E402
-from storage.types import utcnow  # noqa: E402
-
 
 def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round(max(own, kids) / 1024, 1)
-
-
-def extract_only(pages: list[Page]) -> float:
-    """Reference: trafilatura on each page (decode + bare_extraction), docs/s."""
-    import trafilatura
-
-    start = time.perf_counter()
-    for page in pages:
-        trafilatura.bare_extraction(page.body.decode("utf-8"), url=page.url, with_metadata=True)
-    return len(pages) / (time.perf_counter() - start)
 
 
 def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
@@ -62,9 +54,11 @@ def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
 
     from storage.db import make_engine
     from storage.models import Document
+    from storage.types import utcnow
 
     engine = make_engine(database_url)
     rng = random.Random(1)
+    gen = np.random.default_rng(1)
     now = utcnow()
     with engine.begin() as conn:
         for start in range(0, k, batch):
@@ -75,81 +69,160 @@ def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
                     "url_canonical": f"https://old.example/bai-{i}.html", "status": "ok", "title": f"Bài cũ {i}",
                     "text": "nội dung cũ", "created_at": created, "updated_at": created, "processed_at": created,
                     "content_hash": hashlib.sha256(str(i).encode()).hexdigest(),
-                    "minhash": np.random.default_rng(i).integers(0, 2**32, 128, dtype=np.uint64).tobytes(),
+                    "minhash": gen.integers(0, 2**32, 128, dtype=np.uint64).tobytes(),
                 })
             conn.execute(insert(Document), rows)
     engine.dispose()
 
 
-def store_pages(database_url: str, pages: list[Page]) -> None:
+def store_pages(database_url: str, shared: Path, n: int, area_share: float) -> None:
     from sqlalchemy import insert
+
+    from benchmarks.corpus import iter_pages
+    from storage.db import make_engine
+    from storage.models import Document
+    from storage.types import utcnow
+
+    engine = make_engine(database_url)
+    now = utcnow()
+    rows: list[dict[str, object]] = []
+    with engine.begin() as conn:
+        for page in iter_pages(shared, n, area_share):
+            rows.append({"url_canonical": page.url, "status": "fetched", "fetch_url": page.url,
+                         "fetch_status_code": 200, "fetched_at": now, "content_type": page.content_type,
+                         "raw_sha256": hashlib.sha256(page.body).hexdigest(),
+                         "raw_gzip": gzip.compress(page.body, compresslevel=1), "created_at": now, "updated_at": now})
+            if len(rows) == 1000:
+                conn.execute(insert(Document), rows)
+                rows = []
+        if rows:
+            conn.execute(insert(Document), rows)
+    engine.dispose()
+
+
+def extract_only(database_url: str, sample: int) -> float:
+    """Reference: decode + trafilatura.bare_extraction on stored pages (first ``sample``), docs/s."""
+    import trafilatura
+    from sqlalchemy import select
 
     from storage.db import make_engine
     from storage.models import Document
 
     engine = make_engine(database_url)
-    now = utcnow()
-    with engine.begin() as conn:
-        for start in range(0, len(pages), 2000):
-            conn.execute(insert(Document), [
-                {"url_canonical": p.url, "status": "fetched", "fetch_url": p.url, "fetch_status_code": 200,
-                 "fetched_at": now, "content_type": p.content_type, "raw_sha256": hashlib.sha256(p.body).hexdigest(),
-                 "raw_gzip": gzip.compress(p.body, compresslevel=1), "created_at": now, "updated_at": now}
-                for p in pages[start:start + 2000]])
+    with engine.connect() as conn:
+        rows = conn.execute(select(Document.fetch_url, Document.raw_gzip).where(Document.fetch_url.is_not(None))
+                            .order_by(Document.id).limit(sample)).all()
     engine.dispose()
+    start = time.perf_counter()
+    for url, blob in rows:
+        trafilatura.bare_extraction(gzip.decompress(blob).decode("utf-8"), url=url, with_metadata=True)
+    return len(rows) / (time.perf_counter() - start)
+
+
+def process_child(database_url: str, workers: int, batch: int) -> dict[str, float]:
+    """Run processing in this process; returns docs/s and this process's peak RSS (with workers)."""
+    from sqlalchemy import func, select
+
+    from mediawatch.cycle import open_database, process_into
+    from mediawatch.settings import Settings
+    from storage.db import session_scope
+    from storage.models import CrawlRun, Document
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(var_dir=Path(tmp), database_url=database_url, process_workers=workers,
+                            process_batch=batch)
+        with open_database(settings, migrate=False) as factory, session_scope(factory) as session:
+            n = session.scalar(select(func.count()).select_from(Document).where(Document.status == "fetched"))
+            start = time.perf_counter()
+            run = CrawlRun(kind="bench")
+            session.add(run)
+            session.flush()
+            process_into(session, settings, run, None)
+            session.commit()
+            elapsed = time.perf_counter() - start
+    return {"docs_per_s": n / elapsed, "seconds": elapsed, "n": n, "peak_rss_mb": peak_rss_mb()}
+
+
+class Database:
+    """A throwaway database: a SQLite file, or a new database on a PostgreSQL server."""
+
+    def __init__(self, server_url: str | None, tmp: str) -> None:
+        self.server_url = server_url
+        if not server_url:
+            self.url = f"sqlite:///{tmp}/bench.db"
+            return
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        self.name = f"mw_bench_{uuid.uuid4().hex[:10]}"
+        self.admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = make_url(server_url).set(database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.server_url:
+            from sqlalchemy import text
+
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self.admin.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server URL; default: temporary SQLite")
     parser.add_argument("--stored", type=int, default=0)
     parser.add_argument("--area-share", type=float, default=0.5)
+    parser.add_argument("--reference-sample", type=int, default=2000)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    from mediawatch.cycle import open_database, process_into
-    from storage.db import session_scope
-    from storage.migrate import upgrade
-    from storage.models import CrawlRun
+    if args.child:
+        print(json.dumps(process_child(args.child, args.workers, args.batch)))
+        return
 
-    pages = cached_pages(args.shared, ROOT / "var" / "bench", args.n, args.area_share)
+    from storage.migrate import upgrade
+
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        upgrade(url)
-        if args.stored:
+        db = Database(args.database_url, tmp)
+        try:
+            upgrade(db.url)
+            if args.stored:
+                t = time.perf_counter()
+                seed_stored(db.url, args.stored)
+                print(f"seeded {args.stored} stored documents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
             t = time.perf_counter()
-            seed_stored(url, args.stored)
-            print(f"seeded {args.stored} stored documents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        store_pages(url, pages)
-        settings = Settings(var_dir=Path(tmp) / "var", database_url=url, process_workers=args.workers)
-        start = time.perf_counter()
-        with open_database(settings, migrate=False) as factory, session_scope(factory) as session:
-            run = CrawlRun(kind="bench")
-            session.add(run)
-            session.flush()
-            process_into(session, settings, run, None)
-        elapsed = time.perf_counter() - start
-    docs_per_s = len(pages) / elapsed
-    ref = None if args.skip_reference else extract_only(pages)
+            store_pages(db.url, args.shared, args.n, args.area_share)
+            print(f"stored {args.n} pages in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+            child = subprocess.run([sys.executable, __file__, "--child", db.url, "--workers", str(args.workers),
+                                    "--batch", str(args.batch)], capture_output=True, text=True, check=True)
+            proc = json.loads(child.stdout.strip().splitlines()[-1])
+            ref = extract_only(db.url, args.reference_sample) if args.reference_sample else None
+        finally:
+            db.drop()
     result = {
-        "docs_per_s": round(docs_per_s, 1),
+        "docs_per_s": round(proc["docs_per_s"], 1),
         "extract_only_docs_per_s": round(ref, 1) if ref else None,
-        "ratio": round(docs_per_s / ref, 3) if ref else None,
-        "peak_rss_mb": peak_rss_mb(),
+        "ratio": round(proc["docs_per_s"] / ref, 3) if ref else None,
+        "peak_rss_mb": proc["peak_rss_mb"],
         "cores": os.cpu_count(),
-        "workers": args.workers,
-        "n": len(pages),
+        "workers": args.workers or os.cpu_count(),
+        "n": args.n,
         "stored": args.stored,
-        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
-        "seconds": round(elapsed, 1),
+        "batch": args.batch,
+        "database": "postgresql" if db.url.startswith("postgresql") else "sqlite",
+        "seconds": round(proc["seconds"], 1),
     }
-    print(f"processed {result['n']} pages in {result['seconds']} s: {result['docs_per_s']} docs/s "
+    print(f"processed {args.n} pages in {result['seconds']} s: {result['docs_per_s']} docs/s "
           f"(extraction alone {result['extract_only_docs_per_s']} docs/s, ratio {result['ratio']}), "
-          f"peak RSS {result['peak_rss_mb']} MB, workers {args.workers}/{result['cores']} cores, {result['database']}")
+          f"peak RSS {result['peak_rss_mb']} MB, {result['workers']} worker(s) on {result['cores']} cores, "
+          f"{result['stored']} stored before, {result['database']}")
     if args.json:
         print(json.dumps(result))
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
+
+from pipeline.textmatch import Tokens
 
 FLAG_CATEGORIES = ("misinformation", "scam_fraud", "threat_violence", "hate_abuse", "public_concern")
 
@@ -24,9 +27,14 @@ class DocInput:
     title: str
     text: str
 
-    @property
+    @cached_property
     def full(self) -> str:
         return f"{self.title}\n{self.text}" if self.title else self.text
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """Syllable tokens of :attr:`full`, computed once and shared by every classifier."""
+        return Tokens(self.full)
 
 
 @dataclass(frozen=True)

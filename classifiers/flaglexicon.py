@@ -40,7 +40,7 @@ class LexiconFlagClassifier:
     def predict(self, docs: Sequence[DocInput]) -> list[dict[str, Prediction]]:
         out = []
         for doc in docs:
-            score, terms = self.lexicon.score(doc.full)
+            score, terms = self.lexicon.score(doc.full, doc.tokens)
             out.append({self.name: Prediction(round(score, 4), self.threshold,
                                               {"rule": "lexicon", "matched_terms": terms[:10]})})
         return out

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from pipeline.normalize import fold_diacritics, normalize_text
-from pipeline.textmatch import PhraseMatcher
+from pipeline.textmatch import PhraseMatcher, Tokens
 
 
 class Lexicon:
@@ -25,9 +25,12 @@ class Lexicon:
             if folded != norm:
                 self.matcher.add(folded, (norm, float(weight)))
 
-    def score(self, text: str) -> tuple[float, list[dict[str, Any]]]:
-        """(score in [0,1), matched terms with count and weight, strongest first)."""
-        counts: Counter[tuple[str, float]] = Counter(m.payload for m in self.matcher.finditer(text))
+    def score(self, text: str, tokens: Tokens | None = None) -> tuple[float, list[dict[str, Any]]]:
+        """(score in [0,1), matched terms with count and weight, strongest first).
+
+        ``tokens``: the text's tokens when the caller already has them (one tokenization per document).
+        """
+        counts: Counter[tuple[str, float]] = Counter(m.payload for m in self.matcher.finditer(text, tokens))
         total = sum(w * min(c, 2) for (_, w), c in counts.items())
         terms = sorted(({"term": t, "count": c, "weight": w} for (t, w), c in counts.items()),
                        key=lambda d: -d["weight"] * min(d["count"], 2))

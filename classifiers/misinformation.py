@@ -76,7 +76,7 @@ class MisinformationClassifier:
     def predict(self, docs: Sequence[DocInput]) -> list[dict[str, Prediction]]:
         out = []
         for doc in docs:
-            lex_score, terms = self.lexicon.score(doc.full)
+            lex_score, terms = self.lexicon.score(doc.full, doc.tokens)
             sim, debunk, sentence = self._best_debunk(doc.full)
             explanation: dict[str, Any] = {"rule": "lexicon+debunk", "matched_terms": terms[:10]}
             sim_score = 0.0

@@ -30,7 +30,7 @@ class TopicClassifier:
         for doc in docs:
             preds = {}
             for topic, lexicon in self.lexicons.items():
-                score, terms = lexicon.score(doc.full)
+                score, terms = lexicon.score(doc.full, doc.tokens)
                 if terms:
                     preds[topic] = Prediction(round(score, 4), self.threshold,
                                               {"rule": "lexicon", "matched_terms": terms[:8]})

@@ -77,7 +77,7 @@ class Gazetteer:
 
     def __init__(self, entities: list[dict[str, Any]], overrides: dict[str, Any]) -> None:
         anchors = {normalize_text(a).casefold() for a in overrides.get("anchors", [])}
-        anchor_keys = [tuple(t.lower for t in tokenize(a)) for a in anchors]
+        anchor_keys = [tuple(tokenize(a).lower) for a in anchors]
         not_area = set(overrides.get("not_area", []))
         self.matcher = PhraseMatcher(check_case=True, case_free=TYPE_WORDS)
         self.exclusions = PhraseMatcher(check_case=False)
@@ -95,7 +95,7 @@ class Gazetteer:
                 n_syll = len(tokenize(norm))
                 if n_syll < self.min_syllables and not (norm.isupper() and len(norm) >= 4):
                     continue
-                toks = tuple(t.lower for t in tokenize(norm))
+                toks = tuple(tokenize(norm).lower)
                 place = Place(place_id, ent["name"], ambiguous and not _anchored(toks, anchor_keys))
                 key = " ".join(toks)
                 # one place per alias: an unambiguous reading beats an ambiguous one
@@ -109,7 +109,8 @@ class Gazetteer:
     @classmethod
     def load(cls, gazetteer_path: Path, overrides_path: Path | None = None) -> Gazetteer:
         """Read the gazetteer YAML (sections as in shared/gazetteer/brvt.yaml)."""
-        data = yaml.safe_load(gazetteer_path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on the 120 KB gazetteer
+        data = yaml.load(gazetteer_path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
         overrides = {}
         if overrides_path and overrides_path.exists():
             overrides = yaml.safe_load(overrides_path.read_text(encoding="utf-8")) or {}

@@ -27,7 +27,7 @@ def content_hash(text_norm: str) -> str:
 
 
 def shingles(text_norm: str, size: int = SHINGLE) -> set[bytes]:
-    sylls = [t.lower for t in tokenize(text_norm)]
+    sylls = tokenize(text_norm).lower
     if len(sylls) < size:
         return {" ".join(sylls).encode("utf-8")} if sylls else set()
     return {" ".join(sylls[i:i + size]).encode("utf-8") for i in range(len(sylls) - size + 1)}

@@ -20,14 +20,6 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
-class Token:
-    lower: str
-    capital: bool
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class Match:
     phrase: str
     payload: Any
@@ -36,15 +28,35 @@ class Match:
     text: str
 
 
-def tokenize(text: str) -> list[Token]:
-    """Syllable tokens with character offsets; one regex pass."""
-    return [Token(m.group().casefold(), m.group()[0].isupper(), m.start(), m.end())
-            for m in _TOKEN.finditer(text)]
+class Tokens:
+    """Syllable tokens of one text as parallel lists (one regex pass; cheap to build).
+
+    ``lower[i]`` is the case-folded syllable, ``capital[i]`` whether it starts
+    with a capital, ``start[i]``/``end[i]`` its character offsets.
+    """
+
+    __slots__ = ("lower", "capital", "start", "end")
+
+    def __init__(self, text: str) -> None:
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self.start = [a for a, _ in spans]
+        self.end = [b for _, b in spans]
+        words = [text[a:b] for a, b in spans]
+        self.lower = [w.casefold() for w in words]
+        self.capital = [w[0].isupper() for w in words]
+
+    def __len__(self) -> int:
+        return len(self.lower)
 
 
-def mostly_lowercase(tokens: list[Token]) -> bool:
-    alpha = [t for t in tokens if not t.lower.isdigit()]
-    return bool(alpha) and sum(t.capital for t in alpha) < 0.03 * len(alpha)
+def tokenize(text: str) -> Tokens:
+    """Syllable tokens with character offsets."""
+    return Tokens(text)
+
+
+def mostly_lowercase(tokens: Tokens) -> bool:
+    alpha = [c for w, c in zip(tokens.lower, tokens.capital, strict=True) if not w.isdigit()]
+    return bool(alpha) and sum(alpha) < 0.03 * len(alpha)
 
 
 class PhraseMatcher:
@@ -70,28 +82,34 @@ class PhraseMatcher:
     def __len__(self) -> int:
         return sum(len(v) for v in self._index.values())
 
-    def finditer(self, text: str, tokens: list[Token] | None = None) -> list[Match]:
+    def finditer(self, text: str, tokens: Tokens | None = None) -> list[Match]:
         """All non-overlapping matches, longest first at each position."""
-        tokens = tokens if tokens is not None else tokenize(text)
+        tokens = tokens if tokens is not None else Tokens(text)
         check_case = self.check_case and not mostly_lowercase(tokens)
+        lower, capital = tokens.lower, tokens.capital
         out: list[Match] = []
-        i, n = 0, len(tokens)
+        i, n = 0, len(lower)
+        index = self._index
         while i < n:
+            candidates = index.get(lower[i])
+            if not candidates:
+                i += 1
+                continue
             best = None
-            for key, caps, phrase, payload in self._index.get(tokens[i].lower, ()):
+            for key, caps, phrase, payload in candidates:
                 k = len(key)
                 if i + k > n or (best is not None and k <= len(best[0])):
                     continue
-                window = tokens[i:i + k]
-                if any(t.lower != s for t, s in zip(window, key, strict=True)):
+                if k > 1 and tuple(lower[i:i + k]) != key:
                     continue
-                if check_case and any(c and not t.capital for t, c in zip(window, caps, strict=True)):
+                if check_case and any(c and not capital[i + j] for j, c in enumerate(caps)):
                     continue
-                best = (key, phrase, payload, window)
+                best = (key, phrase, payload)
             if best is None:
                 i += 1
                 continue
-            key, phrase, payload, window = best
-            out.append(Match(phrase, payload, window[0].start, window[-1].end, text[window[0].start:window[-1].end]))
+            key, phrase, payload = best
+            j = i + len(key) - 1
+            out.append(Match(phrase, payload, tokens.start[i], tokens.end[j], text[tokens.start[i]:tokens.end[j]]))
             i += len(key)
         return out
