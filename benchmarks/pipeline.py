@@ -101,21 +101,28 @@ def store_pages(database_url: str, shared: Path, n: int, area_share: float) -> N
 
 
 def extract_only(database_url: str, sample: int) -> float:
-    """Reference: decode + trafilatura.bare_extraction on stored pages (first ``sample``), docs/s."""
+    """Reference: decode + trafilatura.bare_extraction (with the pipeline's options) on ``sample``
+    stored pages taken evenly across the whole set (long articles and short items alike), docs/s."""
     import trafilatura
     from sqlalchemy import select
 
+    from pipeline.extract import TRAFILATURA_OPTIONS
     from storage.db import make_engine
     from storage.models import Document
 
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        rows = conn.execute(select(Document.fetch_url, Document.raw_gzip).where(Document.fetch_url.is_not(None))
-                            .order_by(Document.id).limit(sample)).all()
+        ids = conn.execute(select(Document.id).where(Document.fetch_url.is_not(None)).order_by(Document.id)).scalars().all()
+        step = max(1, len(ids) // max(1, sample))
+        chosen = ids[::step][:sample]
+        rows = []
+        for start in range(0, len(chosen), 500):
+            rows += conn.execute(select(Document.fetch_url, Document.raw_gzip)
+                                 .where(Document.id.in_(chosen[start:start + 500]))).all()
     engine.dispose()
     start = time.perf_counter()
     for url, blob in rows:
-        trafilatura.bare_extraction(gzip.decompress(blob).decode("utf-8"), url=url, with_metadata=True)
+        trafilatura.bare_extraction(gzip.decompress(blob).decode("utf-8"), url=url, **TRAFILATURA_OPTIONS)
     return len(rows) / (time.perf_counter() - start)
 
 

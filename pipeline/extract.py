@@ -21,6 +21,8 @@ from pipeline.dates import date_from_url, fix_outlet_offset, parse_date
 
 log = logging.getLogger(__name__)
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+mw1"
+# how the pipeline calls trafilatura (benchmarks/pipeline.py uses the same options for its reference)
+TRAFILATURA_OPTIONS = {"with_metadata": True, "include_comments": False, "favor_precision": True}
 _DATE_META = (
     "article:published_time", "og:article:published_time", "datePublished", "pubdate",
     "publishdate", "dc.date.issued", "date", "sailthru.date",
@@ -102,8 +104,7 @@ def extract_article(html: str, url: str, *, entry_date: str | None = None, max_c
         tree = lxml_html.fromstring(html)
     except (ValueError, lxml_html.etree.ParserError) as exc:
         raise ExtractionError(f"unparsable HTML: {exc}") from exc
-    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                      favor_precision=True)
+    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:
         raise ExtractionError("no main text found")

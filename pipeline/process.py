@@ -117,9 +117,10 @@ def apply_analysis(session: Session, doc: Document, res: Analysis, state: DedupS
     doc.minhash = res.minhash
     state.index.add(doc.id, mh)
     state.hashes[chash] = doc.id
-    doc.places = [PlaceMention(**p) for p in res.places]
-    doc.topics = [TopicTag(**t) for t in res.topics]
-    doc.flags = [Flag(**f) for f in res.flags]
+    # new rows added directly: assigning doc.places/... would first load the (empty) collections
+    session.add_all([PlaceMention(document_id=doc.id, **p) for p in res.places]
+                    + [TopicTag(document_id=doc.id, **t) for t in res.topics]
+                    + [Flag(document_id=doc.id, **f) for f in res.flags])
     doc.model_versions, doc.classified_at = res.model_versions, now
     doc.status_detail = "; ".join(notes) or None
     return "ok"
@@ -185,10 +186,11 @@ def process_pending(session: Session, settings: Any, doc_ids: Iterable[int] | No
         batch: list[Document] | None = first
         while batch:
             tasks = [_task(d, sources.get(d.source_id)) for d in batch]
-            for doc, res in zip(batch, run(tasks), strict=True):
-                status = apply_analysis(session, doc, res, state)
-                doc.status = status
-                out[doc.id] = status
+            with session.no_autoflush:  # one flush per batch, not one per lookup
+                for doc, res in zip(batch, run(tasks), strict=True):
+                    status = apply_analysis(session, doc, res, state)
+                    doc.status = status
+                    out[doc.id] = status
             session.flush()
             for doc in batch:  # written: let go of the rows (memory stays bounded on long runs)
                 session.expunge(doc)

@@ -103,7 +103,7 @@ class Cluster(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    documents: Mapped[list[Document]] = relationship(back_populates="cluster")
+    documents: Mapped[list[Document]] = relationship(viewonly=True)
 
 
 class Document(Base):
@@ -168,7 +168,7 @@ class Document(Base):
     classified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     model_versions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    cluster: Mapped[Cluster | None] = relationship(back_populates="documents")
+    cluster: Mapped[Cluster | None] = relationship()
     places: Mapped[list[PlaceMention]] = relationship(cascade="all, delete-orphan")
     topics: Mapped[list[TopicTag]] = relationship(cascade="all, delete-orphan")
     flags: Mapped[list[Flag]] = relationship(cascade="all, delete-orphan")
