@@ -126,7 +126,7 @@ def extract_only(database_url: str, sample: int) -> float:
     return len(rows) / (time.perf_counter() - start)
 
 
-def process_child(database_url: str, workers: int, batch: int) -> dict[str, float]:
+def process_child(database_url: str, workers: int, batch: int, prefilter: bool = False) -> dict[str, float]:
     """Run processing in this process; returns docs/s and this process's peak RSS (with workers)."""
     from sqlalchemy import func, select
 
@@ -137,7 +137,7 @@ def process_child(database_url: str, workers: int, batch: int) -> dict[str, floa
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(var_dir=Path(tmp), database_url=database_url, process_workers=workers,
-                            process_batch=batch)
+                            process_batch=batch, area_prefilter=prefilter)
         with open_database(settings, migrate=False) as factory, session_scope(factory) as session:
             n = session.scalar(select(func.count()).select_from(Document).where(Document.status == "fetched"))
             start = time.perf_counter()
@@ -186,12 +186,13 @@ def main() -> None:
     parser.add_argument("--area-share", type=float, default=0.5)
     parser.add_argument("--reference-sample", type=int, default=2000)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--area-prefilter", action="store_true", help="MEDIAWATCH_AREA_PREFILTER mode")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        print(json.dumps(process_child(args.child, args.workers, args.batch)))
+        print(json.dumps(process_child(args.child, args.workers, args.batch, args.area_prefilter)))
         return
 
     from storage.migrate import upgrade
@@ -207,8 +208,9 @@ def main() -> None:
             t = time.perf_counter()
             store_pages(db.url, args.shared, args.n, args.area_share)
             print(f"stored {args.n} pages in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-            child = subprocess.run([sys.executable, __file__, "--child", db.url, "--workers", str(args.workers),
-                                    "--batch", str(args.batch)], capture_output=True, text=True, check=True)
+            cmd = [sys.executable, __file__, "--child", db.url, "--workers", str(args.workers), "--batch", str(args.batch)]
+            child = subprocess.run(cmd + (["--area-prefilter"] if args.area_prefilter else []),
+                                   capture_output=True, text=True, check=True)
             proc = json.loads(child.stdout.strip().splitlines()[-1])
             ref = extract_only(db.url, args.reference_sample) if args.reference_sample else None
         finally:
@@ -223,6 +225,7 @@ def main() -> None:
         "n": args.n,
         "stored": args.stored,
         "batch": args.batch,
+        "area_prefilter": args.area_prefilter,
         "database": "postgresql" if db.url.startswith("postgresql") else "sqlite",
         "seconds": round(proc["seconds"], 1),
     }

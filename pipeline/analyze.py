@@ -25,7 +25,15 @@ from pipeline import dedup
 from pipeline.area import Gazetteer
 from pipeline.canonical import canonical_url
 from pipeline.encoding import decode_bytes
-from pipeline.extract import EXTRACTOR_VERSION, ExtractionError, extract_article, pick_date
+from pipeline.extract import (
+    EXTRACTOR_VERSION,
+    ExtractionError,
+    extract_article,
+    page_metadata,
+    page_text,
+    parse_html,
+    pick_date,
+)
 from pipeline.language import detect_language
 from pipeline.normalize import normalize_text
 
@@ -75,6 +83,7 @@ class Models:
     num_perm: int
     max_chars: int
     timezone: str
+    area_prefilter: bool = False
 
     @classmethod
     def build(cls, settings: Any, background: list[str] | None = None) -> Models:
@@ -83,7 +92,8 @@ class Models:
         for clf in classifiers:
             if hasattr(clf, "fit_background"):
                 clf.fit_background(background or [])
-        return cls(gaz, classifiers, settings.dedup_num_perm, settings.max_text_chars, settings.timezone)
+        return cls(gaz, classifiers, settings.dedup_num_perm, settings.max_text_chars, settings.timezone,
+                   settings.area_prefilter)
 
 
 def html_to_text(fragment: str | None) -> str:
@@ -104,7 +114,10 @@ def _extract(task: Task, models: Models, out: Analysis) -> str | None:
         decoded = decode_bytes(gzip.decompress(task.raw_gzip), task.content_type)
         f["encoding"], f["legacy_encoding"] = decoded.encoding, decoded.legacy
         try:
-            ext = extract_article(decoded.text, task.fetch_url or task.url_canonical, entry_date=None,
+            tree = parse_html(decoded.text)
+            if models.area_prefilter and _prefilter_off_area(tree, task, models, out):
+                return tree.get("lang")
+            ext = extract_article(tree, task.fetch_url or task.url_canonical, entry_date=None,
                                   max_chars=models.max_chars, local_tz=models.timezone)
             f.update(title=ext.title or task.entry_title, text=ext.text, author=ext.author,
                      published_at=ext.published_at, published_at_source=ext.published_source)
@@ -129,6 +142,25 @@ def _extract(task: Task, models: Models, out: Analysis) -> str | None:
     return html_lang
 
 
+def _prefilter_off_area(tree: Any, task: Task, models: Models, out: Analysis) -> bool:
+    """Cheap filter before extraction: when no area name appears anywhere on the page (nor in
+    its feed entry), the article cannot be in the area; record it as off-area from the page's
+    metadata and skip extraction. True when the page was settled this way."""
+    text = normalize_text(" ".join(filter(None, [page_text(tree), task.entry_title, html_to_text(task.entry_summary)])))
+    if models.gazetteer.match("", text).relevant:
+        return False
+    meta = page_metadata(tree, task.fetch_url or task.url_canonical, None, models.timezone)
+    out.fields.update(title=meta["title"] or task.entry_title, text=None, author=meta["author"],
+                      published_at=meta["published_at"] or task.entry_published_at,
+                      published_at_source=meta["published_source"] or ("feed-entry" if task.entry_published_at else None),
+                      area_relevant=False, nlp_version=NLP_VERSION)
+    if isinstance(meta["canonical_url"], str) and meta["canonical_url"].startswith(("http://", "https://")):
+        out.declared_canonical = canonical_url(meta["canonical_url"])[:2048]
+    out.notes.append("no area evidence anywhere on the page (checked before extraction)")
+    out.status = "off-area"
+    return True
+
+
 def analyze(task: Task, models: Models) -> Analysis:
     """Run the CPU stages on one document; never raises (errors go to ``Analysis.error``)."""
     out = Analysis(task.doc_id)
@@ -142,6 +174,8 @@ def analyze(task: Task, models: Models) -> Analysis:
 
 def _analyze(task: Task, models: Models, out: Analysis) -> None:
     html_lang = _extract(task, models, out)
+    if out.status:
+        return
     f = out.fields
     if not f.get("text"):
         out.status = "parse-error"

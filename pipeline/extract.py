@@ -97,29 +97,56 @@ def pick_date(tree: lxml_html.HtmlElement | None, url: str, entry_date: str | No
     return None, None
 
 
-def extract_article(html: str, url: str, *, entry_date: str | None = None, max_chars: int = 200_000,
-                    local_tz: str = "Asia/Ho_Chi_Minh") -> Extracted:
-    """Extract one article page; raises ExtractionError if there is no main text."""
+def parse_html(html: str) -> lxml_html.HtmlElement:
+    """Parse a page once; raises ExtractionError when lxml cannot."""
     try:
-        tree = lxml_html.fromstring(html)
+        return lxml_html.fromstring(html)
     except (ValueError, lxml_html.etree.ParserError) as exc:
         raise ExtractionError(f"unparsable HTML: {exc}") from exc
+
+
+def page_text(tree: lxml_html.HtmlElement) -> str:
+    """All visible text of a page (scripts and styles left out) plus its title and
+    description metadata: a superset of what extraction can return, for cheap filters."""
+    parts = [t for t in tree.xpath("//text()[not(ancestor::script) and not(ancestor::style)]") if t.strip()]
+    parts += tree.xpath("//meta[@property='og:title' or @name='description' or @property='og:description']/@content")
+    return " ".join(" ".join(parts).split())
+
+
+def page_metadata(tree: lxml_html.HtmlElement, url: str, entry_date: str | None = None,
+                  local_tz: str = "Asia/Ho_Chi_Minh") -> dict[str, object]:
+    """Title, canonical URL, author, language and date from the page's markup alone."""
+    title = _first(tree, "//meta[@property='og:title']/@content") or _first(tree, "//h1") or _first(tree, "//title")
+    published, source = pick_date(tree, url, entry_date, local_tz)
+    author = _first(tree, "//meta[@name='author']/@content")
+    return {
+        "title": re.sub(r"\s+", " ", title).strip() if title else None,
+        "canonical_url": _first(tree, "//link[@rel='canonical']/@href") or _first(tree, "//meta[@property='og:url']/@content"),
+        "author": author.strip() if author else None,
+        "language": (tree.get("lang") or "").split("-")[0].lower() or None,
+        "published_at": published,
+        "published_source": source,
+    }
+
+
+def extract_article(html: str | lxml_html.HtmlElement, url: str, *, entry_date: str | None = None,
+                    max_chars: int = 200_000, local_tz: str = "Asia/Ho_Chi_Minh") -> Extracted:
+    """Extract one article page (HTML text or an already parsed tree); raises ExtractionError
+    if there is no main text."""
+    tree = parse_html(html) if isinstance(html, str) else html
+    meta = page_metadata(tree, url, entry_date, local_tz)
     doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:
         raise ExtractionError("no main text found")
-    title = (_first(tree, "//meta[@property='og:title']/@content") or _first(tree, "//h1")
-             or getattr(doc, "title", None))
-    canonical = _first(tree, "//link[@rel='canonical']/@href") or _first(tree, "//meta[@property='og:url']/@content")
-    author = _first(tree, "//meta[@name='author']/@content") or getattr(doc, "author", None)
-    lang = (tree.get("lang") or "").split("-")[0].lower() or None
-    published, source = pick_date(tree, url, entry_date, local_tz)
+    title = meta["title"] or getattr(doc, "title", None)
+    author = meta["author"] or getattr(doc, "author", None)
     return Extracted(
-        title=re.sub(r"\s+", " ", title).strip() if title else None,
+        title=str(title) if title else None,
         text=text[:max_chars],
-        published_at=published,
-        published_source=source,
-        author=author.strip() if author else None,
-        canonical_url=canonical,
-        language=lang,
+        published_at=meta["published_at"],  # type: ignore[arg-type]
+        published_source=meta["published_source"],  # type: ignore[arg-type]
+        author=str(author).strip() if author else None,
+        canonical_url=meta["canonical_url"],  # type: ignore[arg-type]
+        language=meta["language"],  # type: ignore[arg-type]
     )

@@ -59,8 +59,9 @@ class DedupState:
     def original_of(self, content_hash: str) -> int | None:
         if content_hash in self.hashes:
             return self.hashes[content_hash]
-        return self.session.scalar(select(Document.id).where(
-            Document.content_hash == content_hash, Document.status == "ok").limit(1))
+        # filter on the indexed hash only: with "status = 'ok'" in SQL, SQLite may scan the status index
+        rows = self.session.execute(select(Document.id, Document.status).where(Document.content_hash == content_hash))
+        return next((doc_id for doc_id, status in rows if status == "ok"), None)
 
     def cluster_of(self, doc_id: int) -> Cluster | None:
         if doc_id in self.clusters:

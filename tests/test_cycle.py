@@ -157,3 +157,19 @@ def test_page_declaring_a_stored_canonical_is_dup_url(settings, session_factory,
     run_cycle(cfg, [SourceSpec(name="a", kind="urls", urls=[original])])
     second = run_cycle(cfg, [SourceSpec(name="b", kind="urls", urls=[mirror])])
     assert second.statuses == {"dup-url": 1}
+
+
+def test_area_prefilter_settles_off_area_pages_without_extraction(settings, session_factory, demo_server) -> None:  # type: ignore[no-untyped-def]
+    page = ('<html lang="vi"><head><title>Giá lúa tăng ở Cần Thơ</title></head><body><article><h1>Giá lúa tăng ở Cần Thơ</h1>'
+            + "<p>Nông dân Cần Thơ phấn khởi vì giá lúa tăng mạnh trong vụ thu đông năm nay.</p>" * 8
+            + "</article></body></html>")
+    url = f"{TTV}/kinh-te/gia-lua-can-tho-2099999.html"
+    demo_server.add(ReplayEntry(url=url, content_type="text/html; charset=utf-8", body=page.encode()))
+    cfg = settings.model_copy(update={"replay_url": demo_server.base_url, "area_prefilter": True})
+    specs = [SourceSpec(name="p", kind="urls", urls=[url, f"{BM}/xa-hoi/ban-doc-thac-mac-muc-phi-giu-xe-moi-gan-bai-sau-100124.html"])]
+    summary = run_cycle(cfg, specs)
+    assert summary.statuses == {"off-area": 1, "ok": 1}
+    with session_scope(session_factory) as s:
+        doc = s.scalar(select(Document).where(Document.url_canonical == url))
+        assert doc.status == "off-area" and doc.title == "Giá lúa tăng ở Cần Thơ" and doc.text is None
+        assert "before extraction" in doc.status_detail
