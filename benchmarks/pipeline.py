@@ -45,7 +45,8 @@ def peak_rss_mb() -> float:
 
 
 def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
-    """Insert K processed-looking documents spread over the past year (fast core inserts)."""
+    """Insert K processed-looking documents spread over the past year, with their LSH band
+    buckets (fast core inserts)."""
     import datetime as dt
     import random
 
@@ -53,12 +54,13 @@ def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
     from sqlalchemy import insert
 
     from storage.db import make_engine
-    from storage.models import Document
+    from storage.models import Document, MinhashBand
     from storage.types import utcnow
 
     engine = make_engine(database_url)
     rng = random.Random(1)
     gen = np.random.default_rng(1)
+    b, r = 18, 7  # datasketch's optimum for threshold 0.6, 128 permutations
     now = utcnow()
     with engine.begin() as conn:
         for start in range(0, k, batch):
@@ -71,7 +73,12 @@ def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
                     "content_hash": hashlib.sha256(str(i).encode()).hexdigest(),
                     "minhash": gen.integers(0, 2**32, 128, dtype=np.uint64).tobytes(),
                 })
-            conn.execute(insert(Document), rows)
+            ids = conn.execute(insert(Document).returning(Document.id, sort_by_parameter_order=True), rows).scalars().all()
+            bands = [{"document_id": doc_id, "band": j,
+                      "bucket": int.from_bytes(hashlib.blake2b(row["minhash"][j * r * 8:(j + 1) * r * 8],
+                                                               digest_size=8).digest(), "big", signed=True)}
+                     for doc_id, row in zip(ids, rows, strict=True) for j in range(b)]
+            conn.execute(insert(MinhashBand), bands)
     engine.dispose()
 
 

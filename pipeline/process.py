@@ -9,14 +9,14 @@ row, not processed further), ``not-vi``, ``parse-error`` (no text at all),
 ``quarantined`` (an unexpected error; the message is kept).
 
 Scale: documents are read and written in batches (``settings.process_batch``);
-near-duplicates are searched with MinHash/LSH among documents of the last
-``settings.dedup_window_days`` days only, and exact duplicates through the
-indexed content hash, so the cost per document does not grow with the archive.
+near-duplicates are found through LSH band buckets stored in the database
+(one indexed query per document, documents of the last
+``settings.dedup_window_days`` days) and exact duplicates through the indexed
+content hash, so the cost per document does not grow with the archive.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import multiprocessing
 import os
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from pipeline import dedup
 from pipeline.analyze import Analysis, Models, Task, analyze, analyze_in_worker, html_to_text, init_worker
 from pipeline.ingest import PENDING
+from pipeline.lshstore import BandIndex
 from pipeline.normalize import normalize_text
 from storage.models import Cluster, Document, Flag, PlaceMention, Source, TopicTag
 from storage.types import utcnow
@@ -42,19 +43,23 @@ BACKGROUND_DOCS = 2000
 
 
 class DedupState:
-    """LSH index over the recent window plus this run's documents and their clusters."""
+    """Duplicate lookups: exact text by indexed content hash; near-duplicates by LSH band
+    buckets in the database (older documents) plus an in-memory index of the current batch."""
 
     def __init__(self, session: Session, settings: Any) -> None:
         self.session = session
         self.num_perm = settings.dedup_num_perm
-        self.index = dedup.NearDuplicateIndex(settings.dedup_threshold, settings.dedup_num_perm)
-        self.hashes: dict[str, int] = {}
-        self.clusters: dict[int, Cluster] = {}  # this run's doc id -> cluster object (may be unflushed)
-        since = utcnow() - dt.timedelta(days=settings.dedup_window_days)
-        rows = session.execute(select(Document.id, Document.minhash).where(
-            Document.status == "ok", Document.minhash.is_not(None), Document.created_at >= since))
-        for doc_id, blob in rows:
-            self.index.add(doc_id, dedup.from_bytes(blob, self.num_perm))
+        self.threshold = settings.dedup_threshold
+        self.bands = BandIndex(session, settings.dedup_threshold, settings.dedup_num_perm, settings.dedup_window_days)
+        self.batch_index = dedup.NearDuplicateIndex(settings.dedup_threshold, settings.dedup_num_perm)
+        self.hashes: dict[str, int] = {}  # this batch's content hashes
+        self.clusters: dict[int, Cluster] = {}  # this batch's doc id -> cluster object (may be unflushed)
+        self.now = utcnow()
+
+    def new_batch(self) -> None:
+        """Call after each flush: earlier documents are found through the database from now on."""
+        self.batch_index = dedup.NearDuplicateIndex(self.threshold, self.num_perm)
+        self.hashes, self.clusters = {}, {}
 
     def original_of(self, content_hash: str) -> int | None:
         if content_hash in self.hashes:
@@ -62,6 +67,17 @@ class DedupState:
         # filter on the indexed hash only: with "status = 'ok'" in SQL, SQLite may scan the status index
         rows = self.session.execute(select(Document.id, Document.status).where(Document.content_hash == content_hash))
         return next((doc_id for doc_id, status in rows if status == "ok"), None)
+
+    def best_match(self, mh: Any) -> tuple[int, float] | None:
+        here = self.batch_index.best_match(mh)
+        stored = self.bands.query(mh, self.now)
+        candidates = [m for m in (here, stored) if m is not None]
+        return max(candidates, key=lambda m: m[1]) if candidates else None
+
+    def add(self, doc_id: int, mh: Any, content_hash: str) -> None:
+        self.batch_index.add(doc_id, mh)
+        self.bands.add(doc_id, mh)
+        self.hashes[content_hash] = doc_id
 
     def cluster_of(self, doc_id: int) -> Cluster | None:
         if doc_id in self.clusters:
@@ -109,15 +125,14 @@ def apply_analysis(session: Session, doc: Document, res: Analysis, state: DedupS
         doc.status_detail = "; ".join([*notes, f"same text as document {original}"])
         return "dup-text"
     mh = dedup.from_bytes(res.minhash or b"", state.num_perm)
-    match = state.index.best_match(mh)
+    match = state.best_match(mh)
     cluster = state.cluster_of(match[0]) if match else None
     if cluster is None:
         cluster = Cluster(representative_id=doc.id, size=0, title=doc.title)
         session.add(cluster)
     _join(doc, cluster, state)
     doc.minhash = res.minhash
-    state.index.add(doc.id, mh)
-    state.hashes[chash] = doc.id
+    state.add(doc.id, mh, chash)
     # new rows added directly: assigning doc.places/... would first load the (empty) collections
     session.add_all([PlaceMention(document_id=doc.id, **p) for p in res.places]
                     + [TopicTag(document_id=doc.id, **t) for t in res.topics]
@@ -193,6 +208,7 @@ def process_pending(session: Session, settings: Any, doc_ids: Iterable[int] | No
                     doc.status = status
                     out[doc.id] = status
             session.flush()
+            state.new_batch()
             for doc in batch:  # written: let go of the rows (memory stays bounded on long runs)
                 session.expunge(doc)
             if progress:

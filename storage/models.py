@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -172,6 +174,18 @@ class Document(Base):
     places: Mapped[list[PlaceMention]] = relationship(cascade="all, delete-orphan")
     topics: Mapped[list[TopicTag]] = relationship(cascade="all, delete-orphan")
     flags: Mapped[list[Flag]] = relationship(cascade="all, delete-orphan")
+
+
+class MinhashBand(Base):
+    """LSH band buckets of a document's MinHash signature (see pipeline/lshstore.py)."""
+
+    __tablename__ = "minhash_bands"
+    __table_args__ = (Index("ix_minhash_bands_band_bucket", "band", "bucket"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    band: Mapped[int] = mapped_column(SmallInteger)
+    bucket: Mapped[int] = mapped_column(BigInteger)
 
 
 class PlaceMention(Base):
