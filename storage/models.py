@@ -115,6 +115,8 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_status", "status"),
         Index("ix_documents_content_hash", "content_hash"),
+        Index("ix_documents_cluster_id", "cluster_id"),
+        Index("ix_documents_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +194,7 @@ class PlaceMention(Base):
     """A gazetteer place matched in a document, with its evidence."""
 
     __tablename__ = "place_mentions"
+    __table_args__ = (Index("ix_place_mentions_document_id", "document_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -208,7 +211,7 @@ class TopicTag(Base):
     """A policy topic assigned to a document by a classifier."""
 
     __tablename__ = "topic_tags"
-    __table_args__ = (UniqueConstraint("document_id", "topic"),)
+    __table_args__ = (UniqueConstraint("document_id", "topic"), Index("ix_topic_tags_topic", "topic"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
