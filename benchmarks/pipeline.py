@@ -38,10 +38,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def peak_rss_mb() -> float:
+def peak_rss_mb(workers: int = 0) -> float:
+    """Peak RSS in MB of this process plus ``workers`` times its largest child (an upper bound
+    for a process pool: the OS reports only each process's own peak)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round(max(own, kids) / 1024, 1)
+    return round((own + workers * kids) / 1024, 1)
 
 
 def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
@@ -154,7 +156,8 @@ def process_child(database_url: str, workers: int, batch: int, prefilter: bool =
             process_into(session, settings, run, None)
             session.commit()
             elapsed = time.perf_counter() - start
-    return {"docs_per_s": n / elapsed, "seconds": elapsed, "n": n, "peak_rss_mb": peak_rss_mb()}
+    pool = (workers or os.cpu_count() or 1) if (workers or os.cpu_count() or 1) > 1 else 0
+    return {"docs_per_s": n / elapsed, "seconds": elapsed, "n": n, "peak_rss_mb": peak_rss_mb(pool)}
 
 
 class Database:

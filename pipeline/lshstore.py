@@ -4,7 +4,7 @@ A MinHash signature (``num_perm`` values) is cut into ``b`` bands of ``r``
 values (datasketch's optimal b, r for the Jaccard threshold); each band is
 hashed to a signed 64-bit bucket and stored in ``minhash_bands`` with an index
 on (band, bucket). A new document's candidates are the stored documents
-sharing at least one bucket: one indexed query, whatever the archive size; the
+sharing at least one (band, bucket): one query on the bucket index, whatever the archive size; the
 candidates' signatures are then compared exactly. Documents outside the
 time window (``created_at`` older than ``window_days``) are ignored.
 """
@@ -16,7 +16,7 @@ import hashlib
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from pipeline import dedup
@@ -47,11 +47,18 @@ class BandIndex:
     def query(self, mh: MinHash, now: dt.datetime) -> tuple[int, float] | None:
         pairs = self.buckets(mh)
         since = now - dt.timedelta(days=self.window_days)
-        rows = self.session.execute(
-            select(Document.id, Document.minhash).where(
-                Document.id.in_(select(MinhashBand.document_id).where(
-                    tuple_(MinhashBand.band, MinhashBand.bucket).in_(pairs))),
-                Document.status == "ok", Document.created_at >= since, Document.minhash.is_not(None))).all()
+        # two indexed steps (bucket index, then primary key): a single query with the status
+        # filter lets SQLite's planner scan the status index instead
+        wanted = set(pairs)
+        ids = {doc_id for doc_id, band, bucket in self.session.execute(
+            select(MinhashBand.document_id, MinhashBand.band, MinhashBand.bucket)
+            .where(MinhashBand.bucket.in_([bucket for _, bucket in pairs])))
+            if (band, bucket) in wanted}
+        if not ids:
+            return None
+        rows = [(doc_id, blob) for doc_id, status, created, blob in self.session.execute(
+            select(Document.id, Document.status, Document.created_at, Document.minhash).where(Document.id.in_(ids)))
+            if status == "ok" and blob is not None and created >= since]
         best = None
         for doc_id, blob in rows:
             sim = mh.jaccard(dedup.from_bytes(blob, self.num_perm))

@@ -182,7 +182,7 @@ class MinhashBand(Base):
     """LSH band buckets of a document's MinHash signature (see pipeline/lshstore.py)."""
 
     __tablename__ = "minhash_bands"
-    __table_args__ = (Index("ix_minhash_bands_band_bucket", "band", "bucket"),)
+    __table_args__ = (Index("ix_minhash_bands_bucket", "bucket"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
