@@ -9,7 +9,7 @@ trafilatura extraction alone on the same pages, read back from the database.
 
     python benchmarks/pipeline.py [--n 5000] [--workers 1] [--database-url URL]
                                   [--stored 0] [--area-share 0.5] [--batch 200]
-                                  [--reference-sample 2000] [--json]
+                                  [--reference-sample 2000] [--no-area-prefilter] [--json]
 
 ``--workers 0`` = one per core. ``--stored K`` first seeds K older processed
 documents spread over the past year (the growth measurement). --database-url
@@ -135,7 +135,7 @@ def extract_only(database_url: str, sample: int) -> float:
     return len(rows) / (time.perf_counter() - start)
 
 
-def process_child(database_url: str, workers: int, batch: int, prefilter: bool = False) -> dict[str, float]:
+def process_child(database_url: str, workers: int, batch: int, prefilter: bool = True) -> dict[str, float]:
     """Run processing in this process; returns docs/s and this process's peak RSS (with workers)."""
     from sqlalchemy import func, select
 
@@ -196,7 +196,8 @@ def main() -> None:
     parser.add_argument("--area-share", type=float, default=0.5)
     parser.add_argument("--reference-sample", type=int, default=2000)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--area-prefilter", action="store_true", help="MEDIAWATCH_AREA_PREFILTER mode")
+    parser.add_argument("--no-area-prefilter", dest="area_prefilter", action="store_false",
+                        help="MEDIAWATCH_AREA_PREFILTER=false: extract every page")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -219,7 +220,7 @@ def main() -> None:
             store_pages(db.url, args.shared, args.n, args.area_share)
             print(f"stored {args.n} pages in {time.perf_counter() - t:.1f}s", file=sys.stderr)
             cmd = [sys.executable, __file__, "--child", db.url, "--workers", str(args.workers), "--batch", str(args.batch)]
-            child = subprocess.run(cmd + (["--area-prefilter"] if args.area_prefilter else []),
+            child = subprocess.run(cmd + ([] if args.area_prefilter else ["--no-area-prefilter"]),
                                    capture_output=True, text=True, check=True)
             proc = json.loads(child.stdout.strip().splitlines()[-1])
             ref = extract_only(db.url, args.reference_sample) if args.reference_sample else None

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     dedup_threshold: float = Field(0.6, description="Estimated Jaccard similarity above which two documents are near-duplicates")
     dedup_num_perm: int = Field(128, description="MinHash permutations")
     dedup_window_days: int = Field(30, description="Near-duplicates are searched among documents of the last N days")
-    area_prefilter: bool = Field(False, description="Skip extraction of pages with no area name anywhere on them (faster; such off-area rows keep title, date and raw HTML but no extracted text)")
+    area_prefilter: bool = Field(True, description="Pages with no area name anywhere on them skip trafilatura: they end off-area with their paragraph text (false = extract every page)")
     process_workers: int = Field(1, description="Processes for CPU stages of processing (0 = one per core)")
     process_batch: int = Field(200, description="Documents analysed and written per batch")
     author_hash_key: SecretStr = Field(SecretStr(DEV_AUTHOR_KEY), description="Key of the HMAC that pseudonymizes social-post authors (secret)")

@@ -145,12 +145,16 @@ def _extract(task: Task, models: Models, out: Analysis) -> str | None:
 def _prefilter_off_area(tree: Any, task: Task, models: Models, out: Analysis) -> bool:
     """Cheap filter before extraction: when no area name appears anywhere on the page (nor in
     its feed entry), the article cannot be in the area; record it as off-area from the page's
-    metadata and skip extraction. True when the page was settled this way."""
+    metadata and its paragraph text (no boilerplate removal) and skip trafilatura. True when
+    the page was settled this way."""
     text = normalize_text(" ".join(filter(None, [page_text(tree), task.entry_title, html_to_text(task.entry_summary)])))
     if models.gazetteer.match("", text).relevant:
         return False
     meta = page_metadata(tree, task.fetch_url or task.url_canonical, None, models.timezone)
-    out.fields.update(title=meta["title"] or task.entry_title, text=None, author=meta["author"],
+    paragraphs = [" ".join(p.text_content().split()) for p in tree.iter("p")]
+    cheap_text = "\n".join(p for p in paragraphs if len(p) > 40)[: models.max_chars] or None
+    out.fields.update(title=meta["title"] or task.entry_title, text=cheap_text, author=meta["author"],
+                      extractor_version="paragraphs (area prefilter)",
                       published_at=meta["published_at"] or task.entry_published_at,
                       published_at_source=meta["published_source"] or ("feed-entry" if task.entry_published_at else None),
                       area_relevant=False, nlp_version=NLP_VERSION)

@@ -171,5 +171,6 @@ def test_area_prefilter_settles_off_area_pages_without_extraction(settings, sess
     assert summary.statuses == {"off-area": 1, "ok": 1}
     with session_scope(session_factory) as s:
         doc = s.scalar(select(Document).where(Document.url_canonical == url))
-        assert doc.status == "off-area" and doc.title == "Giá lúa tăng ở Cần Thơ" and doc.text is None
+        assert doc.status == "off-area" and doc.title == "Giá lúa tăng ở Cần Thơ"
+        assert doc.text.startswith("Nông dân Cần Thơ") and doc.extractor_version.startswith("paragraphs")
         assert "before extraction" in doc.status_detail
