@@ -11,7 +11,8 @@ trafilatura extraction alone on the same pages, read back from the database.
                                   [--stored 0] [--area-share 0.5] [--batch 200]
                                   [--reference-sample 2000] [--no-area-prefilter] [--json]
 
-``--workers 0`` = one per core. ``--stored K`` first seeds K older processed
+``--workers 0`` = one per core. Peak RSS is the highest sum over the processing
+process and its workers (sampled from /proc every 0.5 s). ``--stored K`` first seeds K older processed
 documents spread over the past year (the growth measurement). --database-url
 takes a PostgreSQL server URL; a fresh database is created on it and dropped.
 With --json the last line is one JSON object: docs_per_s,
@@ -38,12 +39,56 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def peak_rss_mb(workers: int = 0) -> float:
-    """Peak RSS in MB of this process plus ``workers`` times its largest child (an upper bound
-    for a process pool: the OS reports only each process's own peak)."""
+def peak_rss_mb() -> float:
+    """Peak RSS in MB of this process (or of its largest waited-for child)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round((own + workers * kids) / 1024, 1)
+    return round(max(own, kids) / 1024, 1)
+
+
+class TreeRSS:
+    """Samples the summed RSS of this process and all its descendants (process-pool workers
+    included) every ``interval`` seconds from /proc; ``peak_mb`` is the highest sum seen."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    @staticmethod
+    def _tree_rss_kb(root: int) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
+                rss[int(entry.name)] = int(stat[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+            except (OSError, IndexError, ValueError):
+                continue
+        tree, frontier = {root}, [root]
+        while frontier:
+            pid = frontier.pop()
+            kids = [p for p, pp in parents.items() if pp == pid and p not in tree]
+            tree.update(kids)
+            frontier.extend(kids)
+        return sum(rss.get(p, 0) for p in tree)
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.peak_mb = max(self.peak_mb, self._tree_rss_kb(os.getpid()) / 1024)
+
+    def __enter__(self) -> TreeRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def seed_stored(database_url: str, k: int, batch: int = 20_000) -> None:
@@ -144,7 +189,7 @@ def process_child(database_url: str, workers: int, batch: int, prefilter: bool =
     from storage.db import session_scope
     from storage.models import CrawlRun, Document
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, TreeRSS() as tree_rss:
         settings = Settings(var_dir=Path(tmp), database_url=database_url, process_workers=workers,
                             process_batch=batch, area_prefilter=prefilter)
         with open_database(settings, migrate=False) as factory, session_scope(factory) as session:
@@ -156,8 +201,8 @@ def process_child(database_url: str, workers: int, batch: int, prefilter: bool =
             process_into(session, settings, run, None)
             session.commit()
             elapsed = time.perf_counter() - start
-    pool = (workers or os.cpu_count() or 1) if (workers or os.cpu_count() or 1) > 1 else 0
-    return {"docs_per_s": n / elapsed, "seconds": elapsed, "n": n, "peak_rss_mb": peak_rss_mb(pool)}
+    return {"docs_per_s": n / elapsed, "seconds": elapsed, "n": n,
+            "peak_rss_mb": round(max(tree_rss.peak_mb, peak_rss_mb()), 1)}
 
 
 class Database:
