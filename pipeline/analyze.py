@@ -150,9 +150,11 @@ def _prefilter_off_area(tree: Any, task: Task, models: Models, out: Analysis) ->
     text = normalize_text(" ".join(filter(None, [page_text(tree), task.entry_title, html_to_text(task.entry_summary)])))
     if models.gazetteer.match("", text).relevant:
         return False
-    meta = page_metadata(tree, task.fetch_url or task.url_canonical, None, models.timezone)
     paragraphs = [" ".join(p.text_content().split()) for p in tree.iter("p")]
-    cheap_text = "\n".join(p for p in paragraphs if len(p) > 40)[: models.max_chars] or None
+    cheap_text = "\n".join(p for p in paragraphs if len(p) > 40)[: models.max_chars]
+    if not cheap_text:
+        return False  # no paragraph text (photo stories...): let trafilatura find the text
+    meta = page_metadata(tree, task.fetch_url or task.url_canonical, None, models.timezone)
     out.fields.update(title=meta["title"] or task.entry_title, text=cheap_text, author=meta["author"],
                       extractor_version="paragraphs (area prefilter)",
                       published_at=meta["published_at"] or task.entry_published_at,
