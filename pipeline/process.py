@@ -200,10 +200,13 @@ def process_pending(session: Session, settings: Any, doc_ids: Iterable[int] | No
     out: dict[int, str] = {}
     with _analyzer(settings, _background(session, first)) as run:
         batch: list[Document] | None = first
+        results = run([_task(d, sources.get(d.source_id)) for d in first])
         while batch:
-            tasks = [_task(d, sources.get(d.source_id)) for d in batch]
+            # hand the next batch to the workers before applying this one, so they never wait
+            upcoming = next(batches, None)
+            upcoming_results = run([_task(d, sources.get(d.source_id)) for d in upcoming]) if upcoming else None
             with session.no_autoflush:  # one flush per batch, not one per lookup
-                for doc, res in zip(batch, run(tasks), strict=True):
+                for doc, res in zip(batch, results, strict=True):
                     status = apply_analysis(session, doc, res, state)
                     doc.status = status
                     out[doc.id] = status
@@ -213,5 +216,5 @@ def process_pending(session: Session, settings: Any, doc_ids: Iterable[int] | No
                 session.expunge(doc)
             if progress:
                 progress(len(out), total)
-            batch = next(batches, None)
+            batch, results = upcoming, upcoming_results
     return out
