@@ -81,7 +81,7 @@ def crawl_into(session: Session, settings: Settings, run: CrawlRun, specs: list[
     state = {k: {"etag": r.http_etag, "last_modified": r.http_last_modified}
              for k, r in rows.items() if r.http_etag or r.http_last_modified}
     try:
-        records = run_crawl(settings, specs, state, known_urls(session, [r.id for r in rows.values()]))
+        records = run_crawl(settings, specs, state, known_urls(session))
     except CrawlError as exc:
         log.error("crawl failed: %s", exc)
         records = []

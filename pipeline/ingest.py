@@ -61,7 +61,7 @@ def sync_sources(session: Session, specs: list[SourceSpec]) -> dict[str, Source]
     return rows
 
 
-def known_urls(session: Session, source_ids: list[int]) -> list[str]:
+def known_urls(session: Session) -> list[str]:
     """Canonical URLs already stored (any source): their pages are not fetched again."""
     return list(session.scalars(select(Document.url_canonical)))
 

@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline import dedup
@@ -187,10 +187,10 @@ def process_pending(session: Session, settings: Any, doc_ids: Iterable[int] | No
                     progress: Callable[[int, int], None] | None = None) -> dict[int, str]:
     """Process documents in state ``fetched`` (all, or ``doc_ids``); returns id -> final status."""
     ids = list(doc_ids) if doc_ids is not None else None
-    count_q = select(Document.id).where(Document.status == PENDING)
+    count_q = select(func.count()).select_from(Document).where(Document.status == PENDING)
     if ids is not None:
         count_q = count_q.where(Document.id.in_(ids))
-    total = len(session.scalars(count_q).all())
+    total = session.scalar(count_q) or 0
     if not total:
         return {}
     sources = {s.id: s for s in session.scalars(select(Source))}
