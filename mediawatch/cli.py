@@ -137,11 +137,20 @@ def process(log_level: LogLevel = "WARNING") -> None:
 
 @app.command()
 def digest(log_level: LogLevel = "WARNING") -> None:
-    """Write the daily digest for the latest run (and mail it when SMTP is configured)."""
+    """Write and mail today's digests (office and units) covering the last 24 hours.
+
+    Without MEDIAWATCH_SMTP_HOST the mails are written to var/outbox/ as .eml files. A
+    recipient who already received today's digest is not mailed again.
+    """
     from mediawatch.cycle import digest_only
 
     _logging(log_level)
-    _report(digest_only(_settings()), False)
+    result = digest_only(_settings())
+    for path in result["paths"]:
+        console.print(f"Bản tin: {path}")
+    console.print(f"Đã gửi {result['sent']} thư, bỏ qua {result['skipped']} (đã gửi trước đó), lỗi {result['failed']}.")
+    if result["failed"]:
+        raise typer.Exit(1)
 
 
 @app.command()

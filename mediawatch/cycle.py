@@ -7,6 +7,7 @@ and tests call these directly.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,11 +16,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.digest import build_digest, collect_digest, write_digest
+from alerts.digest import build_digest, collect_digest, send_digests, topic_labels, write_digest
 from crawlers.job import CrawlError, run_crawl
 from crawlers.replay import ReplayServer
 from crawlers.sources import SourceSpec, load_sources, sources_from_replay_map
@@ -120,22 +120,9 @@ def _finish(session: Session, settings: Settings, run: CrawlRun, with_digest: bo
     run.finished_at, run.state = utcnow(), "finished"
     session.flush()
     if with_digest:
-        topic_labels = {}
-        topics_path = settings.config_dir / "topics.yaml"
-        if topics_path.exists():
-            cfg = yaml.safe_load(topics_path.read_text(encoding="utf-8"))
-            topic_labels = {k: v.get("label", k) for k, v in cfg.get("topics", {}).items()}
-        data = collect_digest(session, run, settings, topic_labels)
+        data = collect_digest(session, settings, utcnow(), run.started_at, run=run, topic_labels=topic_labels(settings))
         subject, html, text = build_digest(data)
         run.digest_path = str(write_digest(settings.digest_dir, data, subject, html, text))
-        if settings.smtp_host and settings.digest_to:
-            from alerts.mailer import send_email
-
-            try:
-                send_email(settings, subject, html, text, settings.digest_to)
-                _audit_run(session, run, "digest.sent", {"to": settings.digest_to})
-            except OSError as exc:
-                log.error("digest mail failed: %s", exc)
     _audit_run(session, run, "run.finished", {"statuses": run.status_counts, "sources_failed": len(run.sources_failed)})
     new_docs = session.scalar(select(func.count()).select_from(Document).where(Document.first_run_id == run.id)) or 0
     return RunSummary(
@@ -189,15 +176,15 @@ def process_only(settings: Settings, progress: Progress | None = None) -> RunSum
         return _finish(session, settings, run, with_digest=False, created=created)
 
 
-def digest_only(settings: Settings) -> RunSummary:
-    """Write (and mail, if configured) the digest for the latest run."""
+def digest_only(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Write and mail today's digests (office + each unit with routed items) for the last 24 hours.
+
+    Mail goes to var/outbox/ when no SMTP server is set; a recipient who already got today's
+    digest is skipped. Returns :func:`alerts.digest.send_digests`' result.
+    """
+    now = now or utcnow()
     with open_database(settings) as factory, session_scope(factory) as session:
-        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()))
-        if run is None:
-            run = CrawlRun(kind="digest")
-            session.add(run)
-            session.flush()
-        return _finish(session, settings, run, with_digest=True)
+        return send_digests(session, settings, now, now - dt.timedelta(hours=24))
 
 
 def run_demo(settings: Settings, corpus: Path | None = None, progress: Progress | None = None) -> RunSummary:

@@ -56,14 +56,39 @@ class Settings(BaseSettings):
     process_batch: int = Field(200, description="Documents analysed and written per batch")
     author_hash_key: SecretStr = Field(SecretStr(DEV_AUTHOR_KEY), description="Key of the HMAC that pseudonymizes social-post authors (secret)")
 
-    # digest mail
-    smtp_host: str | None = Field(None, description="SMTP server; digests are only written to disk when unset")
+    # mail (digest, alerts, weekly summary)
+    smtp_host: str | None = Field(None, description="SMTP server; when unset, every mail is written to var/outbox/ as an .eml file")
     smtp_port: int = Field(587, description="SMTP port")
     smtp_user: str | None = Field(None, description="SMTP user")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (secret)")
     smtp_starttls: bool = Field(True, description="Use STARTTLS")
-    digest_from: str = Field("mediawatch@localhost", description="From address of digest mails")
-    digest_to: list[str] = Field(default_factory=list, description="Recipients of the daily digest")
+    smtp_timeout: float = Field(30.0, description="Seconds before an SMTP connection or command times out")
+    mail_from: str = Field("mediawatch@localhost", description="From address of every mail")
+    digest_to: list[str] = Field(default_factory=list, description="Recipients of the full daily digest and weekly summary (JSON list); units' liaison addresses come from routing.yaml")
+    source_silent_hours: float = Field(48.0, description="A source with no new item for this long is listed as silent in the digest")
+
+    # scheduler (mediawatch scheduler)
+    digest_time: str = Field("07:00", description="Local time (HH:MM) of the daily digest")
+    weekly_time: str = Field("mon 08:00", description="Day and local time of the weekly trend summary")
+    retention_time: str = Field("03:30", description="Local time (HH:MM) of the daily retention job")
+    crawl_interval_min_minutes: float = Field(5.0, description="Shortest adaptive crawl interval of a source")
+    crawl_interval_max_hours: float = Field(24.0, description="Longest adaptive crawl interval of a source")
+    crawl_interval_default_minutes: float = Field(60.0, description="Crawl interval of a source with no publishing history yet")
+    scheduler_grace_minutes: float = Field(60.0, description="A missed run is still made (once, coalesced) when the scheduler catches up within this time; older ones are logged and skipped")
+    job_timeout_minutes: float = Field(30.0, description="A job running longer than this is marked timed-out and the schedule moves on")
+    alert_batch_max: int = Field(50, description="At most this many clusters in one watchlist alert mail")
+
+    # retention (the scheduler's daily retention job; see docs/privacy.md)
+    retention_raw_days: int = Field(30, description="Raw fetched HTML is dropped after this many days (evidence of triaged items is kept)")
+    retention_social_days: int = Field(90, description="Social posts (sources with outlet_type social) are deleted after this many days unless in the triage queue")
+    retention_documents_days: int = Field(730, description="Press documents are deleted after this many days unless in the triage queue")
+    retention_run_items_days: int = Field(90, description="Per-run item statuses are deleted after this many days")
+    retention_audit_days: int = Field(1825, description="Audit events are deleted after this many days")
+
+    # weekly trend summary
+    spike_baseline_days: int = Field(14, description="Days of history a day's volume is compared with (docs/trends.md)")
+    spike_threshold: float = Field(3.0, description="Spike when (count - baseline mean) / max(std, sqrt(mean), 1) reaches this")
+    spike_min_count: int = Field(3, description="A spike needs at least this many items")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -81,6 +106,15 @@ class Settings(BaseSettings):
     @property
     def digest_dir(self) -> Path:
         return self.var_dir / "digests"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where mail goes when no SMTP server is configured (one .eml file per message)."""
+        return self.var_dir / "outbox"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.var_dir / "reports"
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -57,6 +57,11 @@ class Source(Base):
     last_error_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # scheduling (mediawatch scheduler): adaptive interval and a lease so one process crawls a source at a time
+    next_crawl_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    crawl_interval_s: Mapped[int | None] = mapped_column(Integer)
+    crawl_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    crawl_lease_holder: Mapped[str | None] = mapped_column(String(200))
 
 
 class CrawlRun(Base):
@@ -265,11 +270,17 @@ class TriageItem(Base):
     route_confirmed_by: Mapped[str | None] = mapped_column(String(200))
     assigned_to: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    route_reason: Mapped[str | None] = mapped_column(Text)
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+    routed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     cluster: Mapped[Cluster] = relationship()
     suggested_unit: Mapped[Unit | None] = relationship(foreign_keys=[suggested_unit_id])
+    routed_unit: Mapped[Unit | None] = relationship(foreign_keys=[routed_unit_id])
 
 
 class AuditEvent(Base):
@@ -286,3 +297,73 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class JobRun(Base):
+    """One claimed run of a scheduled job; (job, scheduled_for) is unique, so a fire time runs once
+    however many scheduler processes share the database."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    scheduled_for: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    holder: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="running")  # running, ok, error, timed-out
+    missed: Mapped[int] = mapped_column(Integer, default=0)  # earlier fire times coalesced into this run
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class MailSend(Base):
+    """One message to one recipient; (kind, key, recipient) is unique so a digest is never sent twice."""
+
+    __tablename__ = "mail_sends"
+    __table_args__ = (UniqueConstraint("kind", "key", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # digest, alert, weekly, report
+    key: Mapped[str] = mapped_column(String(200))  # e.g. the digest date
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="sending")  # sending, sent, outbox, failed
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    path: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Watchlist(Base):
+    """A keyword watchlist analysts edit (query language: alerts/watchquery.py)."""
+
+    __tablename__ = "watchlists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    throttle_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    last_alert_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WatchlistMatch(Base):
+    """A document that matched a watchlist; ``alerted_at`` is set once it was mailed."""
+
+    __tablename__ = "watchlist_matches"
+    __table_args__ = (UniqueConstraint("watchlist_id", "document_id"),
+                      Index("ix_watchlist_matches_pending", "watchlist_id", "alerted_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watchlist_id: Mapped[int] = mapped_column(ForeignKey("watchlists.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    cluster_id: Mapped[int | None] = mapped_column(Integer)
+    terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    matched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
