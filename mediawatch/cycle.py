@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.digest import build_digest, collect_digest, send_digests, topic_labels, write_digest
+from alerts.watchlists import match_watchlists
 from crawlers.job import CrawlError, run_crawl
 from crawlers.replay import ReplayServer
 from crawlers.sources import SourceSpec, load_sources, sources_from_replay_map
@@ -109,11 +110,13 @@ def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: l
         clusters.update(r.cluster_id for r in rows if r.cluster_id is not None)
     routing = Routing.load(settings.config_dir / "routing.yaml")
     created = update_triage(session, routing, clusters)
+    match_watchlists(session, [i for i in ids if statuses[i] == "ok"])
     session.flush()
     return created
 
 
-def _finish(session: Session, settings: Settings, run: CrawlRun, with_digest: bool, created: int = 0) -> RunSummary:
+def finish_run(session: Session, settings: Settings, run: CrawlRun, with_digest: bool = False, created: int = 0) -> RunSummary:
+    """Record the run's status counts and end; with ``with_digest`` also write the run's digest file."""
     counts = Counter(dict(session.execute(select(RunItem.status, func.count()).where(RunItem.run_id == run.id)
                                           .group_by(RunItem.status)).all()))
     run.status_counts = dict(sorted(counts.items()))
@@ -152,7 +155,7 @@ def run_cycle(settings: Settings, specs: list[SourceSpec] | None = None, progres
             progress(f"crawl:{len(specs)}", 1, 1)
         session.commit()
         created = process_into(session, settings, run, doc_ids, progress)
-        return _finish(session, settings, run, with_digest=True, created=created)
+        return finish_run(session, settings, run, with_digest=True, created=created)
 
 
 def crawl_only(settings: Settings, specs: list[SourceSpec] | None = None) -> RunSummary:
@@ -163,7 +166,7 @@ def crawl_only(settings: Settings, specs: list[SourceSpec] | None = None) -> Run
         session.add(run)
         session.flush()
         crawl_into(session, settings, run, specs)
-        return _finish(session, settings, run, with_digest=False)
+        return finish_run(session, settings, run, with_digest=False)
 
 
 def process_only(settings: Settings, progress: Progress | None = None) -> RunSummary:
@@ -173,7 +176,7 @@ def process_only(settings: Settings, progress: Progress | None = None) -> RunSum
         session.add(run)
         session.flush()
         created = process_into(session, settings, run, None, progress)
-        return _finish(session, settings, run, with_digest=False, created=created)
+        return finish_run(session, settings, run, with_digest=False, created=created)
 
 
 def digest_only(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
