@@ -16,6 +16,10 @@ from rich.table import Table
 app = typer.Typer(help="mediawatch: theo dõi báo chí và phân loại thông tin cần xử lý.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+watch_app = typer.Typer(help="Keyword watchlists (alerts by mail).", no_args_is_help=True)
+app.add_typer(watch_app, name="watchlists")
+report_app = typer.Typer(help="Reports: activity report, weekly trend summary.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 console = Console(stderr=True)
 out = Console()
 
@@ -173,6 +177,244 @@ def queue(
         table.add_row(str(r["id"]), str(r["priority"]), cats, r["title"][:90],
                       ", ".join(r["places"][:2]), r["suggested_unit"], r["due"])
     out.print(table)
+
+
+@app.command()
+def scheduler(
+    once: Annotated[bool, typer.Option("--once", help="Run the jobs that are due now, then exit (for cron or a check)")] = False,
+    log_level: LogLevel = "INFO",
+) -> None:
+    """Run the jobs on their schedule (crawl per source, digest 07:00, weekly summary, retention).
+
+    Several scheduler processes may share one database: each fire time runs once.
+    """
+    from mediawatch.cycle import open_database
+    from scheduling.jobs import default_jobs
+    from scheduling.runner import SchedulerCore, build_scheduler
+
+    _logging(log_level)
+    settings = _settings()
+    with open_database(settings) as factory:
+        core = SchedulerCore(factory, settings, default_jobs(settings))
+        for outcome in core.run_pending():
+            console.print(f"{outcome.job}: {outcome.state} ({outcome.scheduled_for:%Y-%m-%d %H:%M} UTC)")
+        if once:
+            return
+        sched = build_scheduler(core, blocking=True)
+        console.print(f"Bộ lập lịch đang chạy ({core.holder}); nhấn Ctrl+C để dừng.")
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: sched.shutdown(wait=False))
+        try:
+            sched.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+
+
+def _parse_time(value: str | None, settings: Any, end_of_day: bool = False) -> Any:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"ngày phải có dạng YYYY-MM-DD: {value!r}") from exc
+    local = dt.datetime.combine(day, dt.time(), ZoneInfo(settings.timezone))
+    return local + dt.timedelta(days=1) if end_of_day else local
+
+
+@app.command()
+def export(
+    what: Annotated[str, typer.Argument(help="queue (triage items) or documents (search results)")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output file")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    category: Annotated[str | None, typer.Option(help="queue: only this main flag category")] = None,
+    query: Annotated[str | None, typer.Option(help="documents: watchlist-syntax search query")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD, local)")] = None,
+    until: Annotated[str | None, typer.Option(help="documents: up to and including this date")] = None,
+    actor: Annotated[str, typer.Option(help="Who exports (recorded in the audit log)")] = os.environ.get("USER", "cli"),
+) -> None:
+    """Export the triage queue or search results as CSV/XLSX (streamed, no row cap; audited)."""
+    from alerts.watchquery import QueryError
+    from mediawatch.cycle import open_database
+    from reports.exports import ExportError
+    from reports.exports import export as run_export
+    from storage.db import session_scope
+
+    settings = _settings()
+    if what == "queue":
+        filters: dict[str, Any] = {"status": status, "category": category, "since": _parse_time(since, settings)}
+    else:
+        filters = {"query": query, "since": _parse_time(since, settings), "until": _parse_time(until, settings, True)}
+        if status:
+            filters["status"] = status
+    try:
+        with open_database(settings) as factory, session_scope(factory) as session:
+            n = run_export(session, settings, what, out_path, fmt, actor, filters)
+    except QueryError as exc:
+        console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
+        raise typer.Exit(2) from exc
+    except ExportError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Đã xuất {n} dòng vào {out_path}")
+
+
+@watch_app.command("add")
+def watch_add(
+    name: Annotated[str, typer.Argument(help="Watchlist name")],
+    query: Annotated[str, typer.Argument(help='Query: terms, "phrases", AND OR NOT, ( ), NEAR/n')],
+    owner: Annotated[str, typer.Option(help="Analyst who owns it")] = os.environ.get("USER", "cli"),
+    recipient: Annotated[list[str] | None, typer.Option("--recipient", help="Alert recipient (repeatable)")] = None,
+    throttle: Annotated[int, typer.Option(help="At most one alert mail per this many minutes")] = 60,
+) -> None:
+    """Create or replace a watchlist (validated; the change is audited)."""
+    from alerts.watchlists import validate_watchlist
+    from alerts.watchquery import QueryError
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+    from storage.models import AuditEvent, Watchlist
+
+    recipients = list(recipient or [])
+    try:
+        validate_watchlist(name, query, recipients)
+    except QueryError as exc:
+        console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    settings = _settings()
+    with open_database(settings) as factory, session_scope(factory) as session:
+        from sqlalchemy import select
+
+        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
+        before = None if row is None else {"query": row.query, "recipients": row.recipients}
+        if row is None:
+            row = Watchlist(name=name, query=query, owner=owner)
+            session.add(row)
+        row.query, row.recipients, row.throttle_minutes, row.enabled = query, recipients, throttle, True
+        session.flush()
+        session.add(AuditEvent(actor=owner, action="watchlist.saved", entity_type="watchlist", entity_id=row.id,
+                               before=before, after={"query": query, "recipients": recipients}))
+    console.print(f"Đã lưu danh sách theo dõi “{name}”.")
+
+
+@watch_app.command("list")
+def watch_list() -> None:
+    """List the watchlists."""
+    from sqlalchemy import select
+
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+    from storage.models import Watchlist
+
+    table = Table(title="Danh sách theo dõi")
+    for col in ("Tên", "Truy vấn", "Chủ", "Người nhận", "Bật"):
+        table.add_column(col, overflow="fold")
+    with open_database(_settings()) as factory, session_scope(factory) as session:
+        for w in session.scalars(select(Watchlist).order_by(Watchlist.name)):
+            table.add_row(w.name, w.query, w.owner, ", ".join(w.recipients), "có" if w.enabled else "không")
+    out.print(table)
+
+
+@watch_app.command("remove")
+def watch_remove(name: Annotated[str, typer.Argument(help="Watchlist name")],
+                 actor: Annotated[str, typer.Option(help="Who removes it (audit log)")] = os.environ.get("USER", "cli")) -> None:
+    """Delete a watchlist and its matches (audited)."""
+    from sqlalchemy import select
+
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+    from storage.models import AuditEvent, Watchlist
+
+    with open_database(_settings()) as factory, session_scope(factory) as session:
+        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
+        if row is None:
+            console.print(f"[red]Không có danh sách “{name}”.[/red]")
+            raise typer.Exit(1)
+        session.add(AuditEvent(actor=actor, action="watchlist.deleted", entity_type="watchlist", entity_id=row.id,
+                               before={"name": row.name, "query": row.query}))
+        session.delete(row)
+    console.print(f"Đã xóa danh sách theo dõi “{name}”.")
+
+
+@watch_app.command("preview")
+def watch_preview(query: Annotated[str, typer.Argument(help="Query to try")],
+                  days: Annotated[int, typer.Option(help="Look back this many days")] = 7) -> None:
+    """Show which documents of the last DAYS days a query matches (before saving it)."""
+    import datetime as dt
+
+    from alerts.watchlists import preview
+    from alerts.watchquery import QueryError
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+
+    with open_database(_settings()) as factory, session_scope(factory) as session:
+        try:
+            count, docs = preview(session, query, dt.datetime.now(dt.UTC), days=days)
+        except QueryError as exc:
+            console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
+            raise typer.Exit(2) from exc
+        table = Table(title=f"{count} bài khớp trong {days} ngày qua")
+        table.add_column("Tiêu đề", overflow="fold")
+        table.add_column("URL", overflow="fold")
+        for d in docs:
+            table.add_row(d.title or "—", d.url_canonical)
+    out.print(table)
+
+
+@report_app.command("activity")
+def report_activity(
+    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default: 11 November of the reporting year")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD)")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="Folder for the files (default var/reports)")] = None,
+) -> None:
+    """Write the activity report (XLSX, HTML, PDF) for a period."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from mediawatch.cycle import open_database
+    from reports.activity import collect_activity, default_period, write_activity
+    from storage.db import session_scope
+
+    settings = _settings()
+    now = dt.datetime.now(dt.UTC)
+    start, end = default_period(now, ZoneInfo(settings.timezone))
+    start = _parse_time(date_from, settings) or start
+    end = _parse_time(date_to, settings, end_of_day=True) or end
+    with open_database(settings) as factory, session_scope(factory) as session:
+        report = collect_activity(session, settings, start, end, now)
+        paths = write_activity(report, out_dir or settings.reports_dir)
+    for fmt, path in paths.items():
+        console.print(f"{fmt.upper()}: {path}")
+
+
+@report_app.command("weekly")
+def report_weekly(
+    end_date: Annotated[str | None, typer.Option("--end", help="Summarise the 7 days before this date (YYYY-MM-DD); default: now")] = None,
+    send: Annotated[bool, typer.Option("--send", help="Also mail it to the digest recipients (once per week)")] = False,
+) -> None:
+    """Write the weekly trend summary page (charts inline) under var/reports/."""
+    import datetime as dt
+
+    from alerts.digest import topic_labels
+    from mediawatch.cycle import open_database
+    from reports.trends import collect_weekly, send_weekly_summary, write_weekly
+    from storage.db import session_scope
+
+    settings = _settings()
+    end = _parse_time(end_date, settings) or dt.datetime.now(dt.UTC)
+    with open_database(settings) as factory, session_scope(factory) as session:
+        if send:
+            result = send_weekly_summary(session, settings, end)
+            console.print(f"Trang: {result['path']} · đã gửi {result['sent']} thư, bỏ qua {result['skipped']}")
+            return
+        path = write_weekly(collect_weekly(session, settings, end, topic_labels(settings)), settings.reports_dir)
+    console.print(f"Trang: {path}")
 
 
 @db_app.command("upgrade")

@@ -80,3 +80,50 @@ def shared_corpus() -> Path:
             pytest.fail(f"../shared is required (MEDIAWATCH_REQUIRE_SHARED=1) but {corpus} is missing")
         pytest.skip("../shared/corpus not present")
     return corpus
+
+
+class SmtpSink:
+    """Messages received by the loopback SMTP server: (mail_from, rcpt_tos, raw bytes)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted"
+
+    def parsed(self) -> list:  # type: ignore[type-arg]
+        from email import policy
+        from email.parser import BytesParser
+
+        return [BytesParser(policy=policy.default).parsebytes(raw) for _, _, raw in self.messages]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, int, SmtpSink]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.hostname, controller.port, sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server: tuple[str, int, SmtpSink]) -> Settings:
+    host, port, _ = smtp_server
+    return settings.model_copy(update={"smtp_host": host, "smtp_port": port, "smtp_starttls": False,
+                                       "mail_from": "mediawatch@sotttt.example.vn",
+                                       "digest_to": ["phongbaochi@sotttt.example.vn"]})
