@@ -182,6 +182,8 @@ def queue(
 @app.command()
 def scheduler(
     once: Annotated[bool, typer.Option("--once", help="Run the jobs that are due now, then exit (for cron or a check)")] = False,
+    job: Annotated[list[str] | None, typer.Option("--job", help="Only this job (repeatable): crawl, alerts, digest, weekly, retention")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="With --once: act as if it were this ISO time (e.g. 2026-12-01T07:00+07:00)")] = None,
     log_level: LogLevel = "INFO",
 ) -> None:
     """Run the jobs on their schedule (crawl per source, digest 07:00, weekly summary, retention).
@@ -194,9 +196,23 @@ def scheduler(
 
     _logging(log_level)
     settings = _settings()
+    import datetime as dt
+
+    jobs = default_jobs(settings)
+    unknown = set(job or []) - {j.name for j in jobs}
+    if unknown:
+        raise typer.BadParameter(f"unknown job(s): {', '.join(sorted(unknown))}")
+    jobs = [j for j in jobs if not job or j.name in job]
+    at = None
+    if now:
+        if not once:
+            raise typer.BadParameter("--now only works with --once")
+        at = dt.datetime.fromisoformat(now)
+        if at.tzinfo is None:
+            raise typer.BadParameter("--now needs a UTC offset, e.g. +07:00")
     with open_database(settings) as factory:
-        core = SchedulerCore(factory, settings, default_jobs(settings))
-        for outcome in core.run_pending():
+        core = SchedulerCore(factory, settings, jobs)
+        for outcome in core.run_pending(at):
             console.print(f"{outcome.job}: {outcome.state} ({outcome.scheduled_for:%Y-%m-%d %H:%M} UTC)")
         if once:
             return
