@@ -111,9 +111,11 @@ def collect_activity(session: Session, settings: Any, start: dt.datetime, end: d
     in_period = (Document.created_at >= start, Document.created_at < end)
     by_status = dict(session.execute(select(Document.status, func.count()).where(*in_period)
                                      .group_by(Document.status)).all())
-    by_type = dict(session.execute(select(func.coalesce(Source.outlet_type, "khác"), func.count())
-                                   .select_from(Document).outerjoin(Source, Source.id == Document.source_id)
-                                   .where(*in_period).group_by(func.coalesce(Source.outlet_type, "khác"))).all())
+    by_type: Counter[str] = Counter()
+    for outlet_type, n in session.execute(select(Source.outlet_type, func.count()).select_from(Document)
+                                          .outerjoin(Source, Source.id == Document.source_id)
+                                          .where(*in_period).group_by(Source.outlet_type)):
+        by_type[outlet_type or "khác"] += n
     sources_active = session.scalar(select(func.count(func.distinct(Document.source_id))).where(*in_period)) or 0
     flags = dict(session.execute(select(Flag.category, func.count(func.distinct(Flag.document_id)))
                                  .join(Document, Document.id == Flag.document_id)
@@ -143,7 +145,7 @@ def collect_activity(session: Session, settings: Any, start: dt.datetime, end: d
                t(i.acknowledged_at), t(i.resolved_at)] for i in items]
     return ActivityReport(
         start=start, end=end, generated_at=now, timezone=settings.timezone,
-        documents_total=sum(by_status.values()), documents_by_status=by_status, documents_by_outlet_type=by_type,
+        documents_total=sum(by_status.values()), documents_by_status=by_status, documents_by_outlet_type=dict(by_type),
         sources_active=sources_active, flags_by_category=flags, triage_created=len(items),
         triage_by_category=dict(Counter(i.top_category for i in items)),
         triage_by_status=dict(Counter(i.status for i in items)), units=unit_rows,
