@@ -2,8 +2,9 @@
 
 ``apply_retention(session, settings, now)`` deletes or blanks what is older than
 the configured limits and returns the counts; it is idempotent. Evidence is kept
-for anything in the triage queue: documents of a cluster with a triage item keep
-their raw HTML and are never deleted by age here.
+for the triage queue: documents of a cluster with an open triage item keep their
+raw HTML and are never deleted by age; a closed (resolved or dismissed) item and
+its documents are deleted ``retention_documents_days`` after it was last changed.
 
 * raw fetched HTML (``raw_gzip``): ``retention_raw_days``
 * social posts (sources with ``outlet_type: social``): ``retention_social_days``
@@ -28,7 +29,9 @@ from storage.models import AuditEvent, Cluster, Document, JobRun, MailSend, Minh
 def apply_retention(session: Session, settings: Any, now: dt.datetime) -> dict[str, int]:
     """Apply every limit at ``now`` (aware); returns {what: rows affected}; records an audit event."""
     days = dt.timedelta(days=1)
-    in_queue = exists().where(TriageItem.cluster_id == Document.cluster_id)
+    kept_until = now - settings.retention_documents_days * days
+    closed_old = (TriageItem.status.in_(("resolved", "dismissed")) & (TriageItem.updated_at < kept_until))
+    in_queue = exists().where(TriageItem.cluster_id == Document.cluster_id, ~closed_old)
     social = select(Source.id).where(Source.outlet_type == "social").scalar_subquery()
     counts: dict[str, int] = {}
     counts["raw_html_dropped"] = session.execute(
@@ -37,8 +40,10 @@ def apply_retention(session: Session, settings: Any, now: dt.datetime) -> dict[s
     old_social = select(Document.id).where(Document.source_id.in_(social),
                                            Document.created_at < now - settings.retention_social_days * days, ~in_queue)
     counts["social_posts_deleted"] = _delete_documents(session, old_social)
-    old_docs = select(Document.id).where(Document.created_at < now - settings.retention_documents_days * days, ~in_queue)
+    old_docs = select(Document.id).where(Document.created_at < kept_until, ~in_queue)
     counts["documents_deleted"] = _delete_documents(session, old_docs)
+    counts["closed_triage_items_deleted"] = session.execute(
+        delete(TriageItem).where(closed_old).execution_options(synchronize_session=False)).rowcount
     window_start = now - settings.dedup_window_days * days
     old_band_docs = select(Document.id).where(Document.created_at < window_start)
     counts["lsh_bands_deleted"] = session.execute(

@@ -241,7 +241,10 @@ def test_exports_stream_every_row_are_audited_and_defuse_formulas(office, sessio
 def test_retention_keeps_triaged_evidence(office, session_factory) -> None:
     now = dt.datetime.now(dt.UTC)
     with session_factory() as s:
-        triaged = set(s.scalars(select(Document.id).join(TriageItem, TriageItem.cluster_id == Document.cluster_id)))
+        closed = transition(s, _item(s, "hate_abuse"), "dismissed", "cv1", reason="Trùng lặp", now=now)
+        s.commit()
+        triaged = set(s.scalars(select(Document.id).join(TriageItem, TriageItem.cluster_id == Document.cluster_id)
+                                .where(TriageItem.id != closed.id)))
         total = s.scalar(select(func.count()).select_from(Document))
         assert s.scalar(select(func.count()).select_from(MinhashBand)) > 0
         later = now + dt.timedelta(days=office.retention_documents_days + 1)
@@ -249,6 +252,8 @@ def test_retention_keeps_triaged_evidence(office, session_factory) -> None:
         s.commit()
         left = set(s.scalars(select(Document.id)))
         assert left == triaged and counts["documents_deleted"] == total - len(triaged)
+        assert counts["closed_triage_items_deleted"] == 1
+        assert s.scalar(select(func.count()).select_from(TriageItem).where(TriageItem.id == closed.id)) == 0
         assert s.scalar(select(func.count()).select_from(MinhashBand)) == 0
         assert all(d.raw_gzip is not None for d in s.scalars(select(Document)) if d.fetched_at and d.raw_sha256)
         assert apply_retention(s, office, later)["documents_deleted"] == 0  # idempotent
