@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -227,6 +229,21 @@ def scheduler(
             pass
 
 
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Bad user input (a query, an address, a format) ends the command with its message and exit code 2."""
+    from alerts.watchquery import QueryError
+
+    try:
+        yield
+    except QueryError as exc:
+        console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
 def _parse_time(value: str | None, settings: Any, end_of_day: bool = False) -> Any:
     import datetime as dt
     from zoneinfo import ZoneInfo
@@ -254,9 +271,7 @@ def export(
     actor: Annotated[str, typer.Option(help="Who exports (recorded in the audit log)")] = os.environ.get("USER", "cli"),
 ) -> None:
     """Export the triage queue or search results as CSV/XLSX (streamed, no row cap; audited)."""
-    from alerts.watchquery import QueryError
     from mediawatch.cycle import open_database
-    from reports.exports import ExportError
     from reports.exports import export as run_export
     from storage.db import session_scope
 
@@ -267,15 +282,8 @@ def export(
         filters = {"query": query, "since": _parse_time(since, settings), "until": _parse_time(until, settings, True)}
         if status:
             filters["status"] = status
-    try:
-        with open_database(settings) as factory, session_scope(factory) as session:
-            n = run_export(session, settings, what, out_path, fmt, actor, filters)
-    except QueryError as exc:
-        console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
-        raise typer.Exit(2) from exc
-    except ExportError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    with _user_errors(), open_database(settings) as factory, session_scope(factory) as session:
+        n = run_export(session, settings, what, out_path, fmt, actor, filters)
     console.print(f"Đã xuất {n} dòng vào {out_path}")
 
 
@@ -289,20 +297,13 @@ def watch_add(
 ) -> None:
     """Create or replace a watchlist (validated; the change is audited)."""
     from alerts.watchlists import validate_watchlist
-    from alerts.watchquery import QueryError
     from mediawatch.cycle import open_database
     from storage.db import session_scope
     from storage.models import AuditEvent, Watchlist
 
     recipients = list(recipient or [])
-    try:
+    with _user_errors():
         validate_watchlist(name, query, recipients)
-    except QueryError as exc:
-        console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
-        raise typer.Exit(2) from exc
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     settings = _settings()
     with open_database(settings) as factory, session_scope(factory) as session:
         from sqlalchemy import select
@@ -365,16 +366,12 @@ def watch_preview(query: Annotated[str, typer.Argument(help="Query to try")],
     import datetime as dt
 
     from alerts.watchlists import preview
-    from alerts.watchquery import QueryError
     from mediawatch.cycle import open_database
     from storage.db import session_scope
 
     with open_database(_settings()) as factory, session_scope(factory) as session:
-        try:
+        with _user_errors():
             count, docs = preview(session, query, dt.datetime.now(dt.UTC), days=days)
-        except QueryError as exc:
-            console.print(f"[red]Truy vấn không hợp lệ: {exc.message_vi}[/red]")
-            raise typer.Exit(2) from exc
         table = Table(title=f"{count} bài khớp trong {days} ngày qua")
         table.add_column("Tiêu đề", overflow="fold")
         table.add_column("URL", overflow="fold")

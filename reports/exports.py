@@ -132,7 +132,7 @@ def write_rows(path: Path, columns: list[str], rows: Iterator[list[Any]], fmt: s
             n += 1
         wb.save(path)
         return n
-    raise ExportError(f"unknown export format {fmt!r} (csv or xlsx)")
+    raise ExportError(f"Định dạng xuất không hợp lệ: {fmt!r} (chọn csv hoặc xlsx)")
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -153,7 +153,7 @@ def export(session: Session, settings: Any, what: str, path: Path, fmt: str, act
     elif what == "documents":
         rows, columns = document_rows(session, tz, **filters), DOCUMENT_COLUMNS
     else:
-        raise ExportError(f"unknown export {what!r} (queue or documents)")
+        raise ExportError(f"Không có loại dữ liệu xuất {what!r} (chọn queue hoặc documents)")
     n = write_rows(path, columns, rows, fmt, sheet="Hàng đợi" if what == "queue" else "Bài viết")
     session.add(AuditEvent(actor=actor, action="export", entity_type=what, entity_id=None,
                            after={"format": fmt, "rows": n, "path": str(path),
