@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, Document, Source, TriageItem, Unit
+from storage.models import AuditEvent, Document, Flag, PlaceMention, Source, TopicTag, TriageItem, Unit
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 QUEUE_COLUMNS = ["Mã mục", "Trạng thái", "Ưu tiên", "Nhóm cờ chính", "Các nhóm cờ", "Tiêu đề", "URL", "Nguồn",
@@ -76,28 +76,50 @@ def queue_rows(session: Session, tz: ZoneInfo, status: str | None = None, catego
 
 
 def document_rows(session: Session, tz: ZoneInfo, query: str | None = None, since: dt.datetime | None = None,
-                  until: dt.datetime | None = None, status: str | None = "ok") -> Iterator[list[Any]]:
+                  until: dt.datetime | None = None, status: str | None = "ok", chunk: int = 500) -> Iterator[list[Any]]:
     """Rows (DOCUMENT_COLUMNS) of documents matching the watchlist-syntax ``query`` (None: all),
-    newest first, streamed. Raises alerts.watchquery.QueryError for a bad query."""
+    newest first, streamed in chunks of ``chunk``. Raises alerts.watchquery.QueryError for a bad query."""
     from alerts.watchquery import parse
 
     parsed = parse(query) if query else None
     outlets = {s.id: s.outlet or s.name for s in session.scalars(select(Source))}
-    stmt = select(Document).order_by(Document.created_at.desc(), Document.id.desc())
+    cols = [Document.id, Document.status, Document.title, Document.entry_url, Document.url_canonical,
+            Document.source_id, Document.published_at, Document.created_at, Document.cluster_id]
+    stmt = select(*cols, Document.text if parsed is not None else Document.id).order_by(
+        Document.created_at.desc(), Document.id.desc())
     if status:
         stmt = stmt.where(Document.status == status)
     if since:
         stmt = stmt.where(Document.created_at >= since)
     if until:
         stmt = stmt.where(Document.created_at < until)
-    for doc in session.scalars(stmt.execution_options(yield_per=500)):
-        if parsed is not None and parsed.matches(f"{doc.title or ''}\n{doc.text or ''}") is None:
+    batch: list[Any] = []
+    for row in session.execute(stmt.execution_options(yield_per=chunk)):
+        if parsed is not None and parsed.matches(f"{row.title or ''}\n{row[-1] or ''}") is None:
             continue
-        yield [doc.id, doc.status, doc.title or "", doc.entry_url or doc.url_canonical, outlets.get(doc.source_id, ""),
-               _fmt(doc.published_at, tz), _fmt(doc.created_at, tz), doc.cluster_id or "",
-               ", ".join(sorted({p.place_name for p in doc.places})), ", ".join(sorted({t.topic for t in doc.topics})),
-               ", ".join(sorted({f.category for f in doc.flags}))]
-        session.expunge(doc)
+        batch.append(row)
+        if len(batch) >= chunk:
+            yield from _document_batch(session, batch, outlets, tz)
+            batch = []
+    if batch:
+        yield from _document_batch(session, batch, outlets, tz)
+
+
+def _document_batch(session: Session, rows: list[Any], outlets: dict[int, str], tz: ZoneInfo) -> Iterator[list[Any]]:
+    ids = [r.id for r in rows]
+    children: dict[str, dict[int, set[str]]] = {}
+    for name, col, key in (("places", PlaceMention.place_name, PlaceMention.document_id),
+                           ("topics", TopicTag.topic, TopicTag.document_id),
+                           ("flags", Flag.category, Flag.document_id)):
+        found: dict[int, set[str]] = {}
+        for doc_id, value in session.execute(select(key, col).where(key.in_(ids))):
+            found.setdefault(doc_id, set()).add(value)
+        children[name] = found
+    for r in rows:
+        yield [r.id, r.status, r.title or "", r.entry_url or r.url_canonical, outlets.get(r.source_id, ""),
+               _fmt(r.published_at, tz), _fmt(r.created_at, tz), r.cluster_id or "",
+               ", ".join(sorted(children["places"].get(r.id, ()))), ", ".join(sorted(children["topics"].get(r.id, ()))),
+               ", ".join(sorted(children["flags"].get(r.id, ())))]
 
 
 def write_rows(path: Path, columns: list[str], rows: Iterator[list[Any]], fmt: str, sheet: str = "Dữ liệu") -> int:

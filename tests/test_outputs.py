@@ -223,11 +223,14 @@ def test_exports_stream_every_row_are_audited_and_defuse_formulas(office, sessio
         s.commit()
         n_csv = export(s, office, "documents", tmp_path / "d.csv", "csv", "cv1", {})
         n_xlsx = export(s, office, "queue", tmp_path / "q.xlsx", "xlsx", "cv1", {"status": "new"})
+        n_search = export(s, office, "documents", tmp_path / "s.csv", "csv", "cv2", {"query": '"cai mep"'})
         s.commit()
+        assert 1 <= n_search < n_csv
         assert n_csv == s.scalar(select(func.count()).select_from(Document).where(Document.status == "ok"))
         assert n_xlsx == s.scalar(select(func.count()).select_from(TriageItem).where(TriageItem.status == "new"))
         events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "export")))
-        assert [(e.actor, e.after["rows"]) for e in events] == [("cv1", n_csv), ("cv1", n_xlsx)]
+        assert [(e.actor, e.after["rows"]) for e in events] == [("cv1", n_csv), ("cv1", n_xlsx), ("cv2", n_search)]
+        assert events[2].after["filters"] == {"query": '"cai mep"'}
     with (tmp_path / "d.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert len(rows) == n_csv + 1
