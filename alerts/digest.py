@@ -162,7 +162,8 @@ def collect_digest(session: Session, settings: Any, now: dt.datetime, since: dt.
     triage_counts: Counter[str] = Counter(session.scalars(select(TriageItem.status)))
     open_states = ("new", "in_review")
     if unit is None:
-        query = select(TriageItem).where(TriageItem.status.in_(open_states), TriageItem.updated_at >= since)
+        query = select(TriageItem).where(TriageItem.status.in_(open_states), TriageItem.updated_at >= since,
+                                         TriageItem.created_at <= now)
     else:
         query = select(TriageItem).where(TriageItem.routed_unit_id == unit.id,
                                          TriageItem.status.in_(("routed", "acknowledged")))

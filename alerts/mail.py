@@ -52,15 +52,15 @@ def header_text(value: str, limit: int = SUBJECT_MAX_CHARS) -> str:
 def address(value: str) -> Address:
     """Parse one mailbox (``a@b.vn`` or ``Tên <a@b.vn>``); raises MailError on CR/LF, commas or no @."""
     if any(ch in value for ch in "\r\n\0,;"):
-        raise MailError(f"invalid character in address {value!r}")
+        raise MailError(f"Địa chỉ thư có ký tự không hợp lệ: {value!r}")
     from email.utils import parseaddr
 
     name, addr = parseaddr(value)
     if not addr or "@" not in addr or addr.count("@") != 1 or " " in addr:
-        raise MailError(f"not an e-mail address: {value!r}")
+        raise MailError(f"Không phải địa chỉ thư hợp lệ: {value!r}")
     local, domain = addr.split("@")
     if not local or not domain:
-        raise MailError(f"not an e-mail address: {value!r}")
+        raise MailError(f"Không phải địa chỉ thư hợp lệ: {value!r}")
     return Address(display_name=header_text(name, 100), username=local, domain=domain)
 
 
@@ -143,19 +143,20 @@ def send_once(session: Session, settings: Any, kind: str, key: str, recipient: s
     """Deliver the message ``build()`` makes to ``recipient`` unless (kind, key, recipient) was
     already sent or is being sent; returns the recorded row, or None when skipped.
 
-    The claim is committed before delivery (at most once: a crash after the claim leaves the
-    row ``sending`` and it is not retried). An SMTP failure marks the row ``failed``; the next
-    call retries it. Every delivery is an audit event ``mail.sent`` / ``mail.outbox``.
+    ``recipient`` is compared case-insensitively. The claim is committed before delivery (at
+    most once: a crash after the claim leaves the row ``sending`` and it is not retried). A bad
+    address (MailError) or an SMTP failure marks the row ``failed``; the next call retries it. Every delivery is an audit event ``mail.sent`` / ``mail.outbox``.
     """
+    recipient = recipient.strip().lower()
     row = _claim(session, kind, key, recipient)
     if row is None:
         log.info("mail %s/%s to %s already sent or in progress; skipped", kind, key, recipient)
         return None
-    msg = build()
-    row.subject, row.message_id = str(msg["Subject"]), str(msg["Message-ID"])
     try:
+        msg = build()
+        row.subject, row.message_id = str(msg["Subject"]), str(msg["Message-ID"])
         state, path = deliver(settings, msg, stem=f"{kind}-{key}-{recipient}")
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, ValueError) as exc:
         row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         log.error("mail %s/%s to %s failed: %s", kind, key, recipient, exc)
         session.commit()

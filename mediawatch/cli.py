@@ -30,9 +30,17 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run summary as 
 
 
 def _settings(**overrides: Any) -> Any:
+    from pydantic import ValidationError
+
     from mediawatch.settings import get_settings
 
-    return get_settings(**overrides)
+    try:
+        return get_settings(**overrides)
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(x) for x in err["loc"])
+            console.print(f"[red]Cấu hình không hợp lệ: MEDIAWATCH_{field.upper()}: {err['msg']}[/red]")
+        raise typer.Exit(2) from exc
 
 
 def _logging(level: str) -> None:
@@ -72,10 +80,10 @@ def _report(summary: Any, as_json: bool) -> None:
     table.add_row("Cụm tin", str(data["clusters"]))
     table.add_row("Hàng đợi xử lý", f"{data['triage_items']} mục ({data['triage_items_created']} mục mới trong lượt này)")
     table.add_row("Nguồn lỗi", ", ".join(s["source"] for s in data["sources_failed"]) or "không có")
-    if data["digest_path"]:
-        table.add_row("Bản tin (HTML)", data["digest_path"])
-        table.add_row("Bản tin (văn bản)", str(Path(data["digest_path"]).with_suffix(".txt")))
     console.print(table)
+    if data["digest_path"]:
+        console.print(f"Bản tin (HTML): {data['digest_path']}", soft_wrap=True)
+        console.print(f"Bản tin (văn bản): {Path(data['digest_path']).with_suffix('.txt')}", soft_wrap=True)
     if as_json:
         print(json.dumps(data, ensure_ascii=False))  # noqa: T201 - the CLI's machine-readable output
 
@@ -213,9 +221,15 @@ def scheduler(
         if at.tzinfo is None:
             raise typer.BadParameter("--now needs a UTC offset, e.g. +07:00")
     with open_database(settings) as factory:
+        from zoneinfo import ZoneInfo
+
         core = SchedulerCore(factory, settings, jobs)
-        for outcome in core.run_pending(at):
-            console.print(f"{outcome.job}: {outcome.state} ({outcome.scheduled_for:%Y-%m-%d %H:%M} UTC)")
+        outcomes = core.run_pending(at)
+        for outcome in outcomes:
+            when = outcome.scheduled_for.astimezone(ZoneInfo(settings.timezone))
+            console.print(f"{outcome.job}: {outcome.state} (lịch {when:%Y-%m-%d %H:%M %z})")
+        if not outcomes:
+            console.print("Không có việc nào đến hạn.")
         if once:
             return
         sched = build_scheduler(core, blocking=True)
@@ -262,7 +276,7 @@ def _parse_time(value: str | None, settings: Any, end_of_day: bool = False) -> A
 def export(
     what: Annotated[str, typer.Argument(help="queue (triage items) or documents (search results)")],
     out_path: Annotated[Path, typer.Option("--out", help="Output file")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx (default: from the file name, else csv)")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status")] = None,
     category: Annotated[str | None, typer.Option(help="queue: only this main flag category")] = None,
     query: Annotated[str | None, typer.Option(help="documents: watchlist-syntax search query")] = None,
@@ -276,6 +290,11 @@ def export(
     from storage.db import session_scope
 
     settings = _settings()
+    suffix = out_path.suffix.lower().lstrip(".")
+    fmt = fmt or (suffix if suffix in ("csv", "xlsx") else "csv")
+    if suffix in ("csv", "xlsx") and suffix != fmt:
+        console.print(f"[red]Tên tệp .{suffix} không khớp định dạng {fmt}.[/red]")
+        raise typer.Exit(2)
     if what == "queue":
         filters: dict[str, Any] = {"status": status, "category": category, "since": _parse_time(since, settings)}
     else:
@@ -293,7 +312,7 @@ def watch_add(
     query: Annotated[str, typer.Argument(help='Query: terms, "phrases", AND OR NOT, ( ), NEAR/n')],
     owner: Annotated[str, typer.Option(help="Analyst who owns it")] = os.environ.get("USER", "cli"),
     recipient: Annotated[list[str] | None, typer.Option("--recipient", help="Alert recipient (repeatable)")] = None,
-    throttle: Annotated[int, typer.Option(help="At most one alert mail per this many minutes")] = 60,
+    throttle: Annotated[int, typer.Option(min=1, help="At most one alert mail per this many minutes")] = 60,
 ) -> None:
     """Create or replace a watchlist (validated; the change is audited)."""
     from alerts.watchlists import validate_watchlist
@@ -361,7 +380,7 @@ def watch_remove(name: Annotated[str, typer.Argument(help="Watchlist name")],
 
 @watch_app.command("preview")
 def watch_preview(query: Annotated[str, typer.Argument(help="Query to try")],
-                  days: Annotated[int, typer.Option(help="Look back this many days")] = 7) -> None:
+                  days: Annotated[int, typer.Option(min=1, max=365, help="Look back this many days")] = 7) -> None:
     """Show which documents of the last DAYS days a query matches (before saving it)."""
     import datetime as dt
 
@@ -382,7 +401,7 @@ def watch_preview(query: Annotated[str, typer.Argument(help="Query to try")],
 
 @report_app.command("activity")
 def report_activity(
-    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default: 11 November of the reporting year")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default: the last 11 November")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD)")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="Folder for the files (default var/reports)")] = None,
 ) -> None:
@@ -398,7 +417,10 @@ def report_activity(
     now = dt.datetime.now(dt.UTC)
     start, end = default_period(now, ZoneInfo(settings.timezone))
     start = _parse_time(date_from, settings) or start
-    end = _parse_time(date_to, settings, end_of_day=True) or end
+    end = _parse_time(date_to, settings, end_of_day=True) or (max(end, now) if date_from else end)
+    if start >= end:
+        console.print("[red]Ngày bắt đầu phải trước ngày kết thúc.[/red]")
+        raise typer.Exit(2)
     with open_database(settings) as factory, session_scope(factory) as session:
         report = collect_activity(session, settings, start, end, now)
         paths = write_activity(report, out_dir or settings.reports_dir)

@@ -11,9 +11,10 @@ Nothing is built at import time: call :func:`get_settings`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_AUTHOR_KEY = "development-only-author-key"
@@ -64,7 +65,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(True, description="Use STARTTLS")
     smtp_timeout: float = Field(30.0, description="Seconds before an SMTP connection or command times out")
     mail_from: str = Field("mediawatch@localhost", description="From address of every mail")
-    digest_to: list[str] = Field(default_factory=list, description="Recipients of the full daily digest and weekly summary (JSON list); units' liaison addresses come from routing.yaml")
+    digest_to: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Recipients of the full daily digest and weekly summary (comma-separated or a JSON list); units' liaison addresses come from routing.yaml")
     source_silent_hours: float = Field(48.0, description="A source with no new item for this long is listed as silent in the digest")
 
     # scheduler (mediawatch scheduler)
@@ -82,13 +83,32 @@ class Settings(BaseSettings):
     retention_raw_days: int = Field(30, description="Raw fetched HTML is dropped after this many days (evidence of triaged items is kept)")
     retention_social_days: int = Field(90, description="Social posts (sources with outlet_type social) are deleted after this many days unless in the triage queue")
     retention_documents_days: int = Field(730, description="Press documents are deleted after this many days unless in the triage queue")
-    retention_run_items_days: int = Field(90, description="Per-run item statuses are deleted after this many days")
+    retention_run_items_days: int = Field(90, description="Per-run item statuses, job runs and mail records are deleted after this many days")
     retention_audit_days: int = Field(1825, description="Audit events are deleted after this many days")
 
     # weekly trend summary
     spike_baseline_days: int = Field(14, description="Days of history a day's volume is compared with (docs/trends.md)")
     spike_threshold: float = Field(3.0, description="Spike when (count - baseline mean) / max(std, sqrt(mean), 1) reaches this")
     spike_min_count: int = Field(3, description="A spike needs at least this many items")
+
+    @field_validator("digest_to", mode="before")
+    @classmethod
+    def _split_recipients(cls, value: object) -> object:
+        if isinstance(value, str):
+            import json
+
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [a.strip() for a in text.split(",") if a.strip()]
+        return value
+
+    @field_validator("digest_to")
+    @classmethod
+    def _valid_recipients(cls, value: list[str]) -> list[str]:
+        from alerts.mail import address
+
+        for a in value:
+            address(a)
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

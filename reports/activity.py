@@ -271,10 +271,10 @@ def write_activity(r: ActivityReport, directory: Path) -> dict[str, Path]:
 
 
 def default_period(now: dt.datetime, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """The plan's yearly period (the report is due before 11 November): from 11 November of the
-    previous year to ``now`` while the period is running, or to 11 November once it has ended."""
+    """The plan's reporting year, which ends before 11 November: from the last 11 November
+    (local midnight) up to ``now``. For a closed year pass the dates explicitly."""
     local = now.astimezone(tz)
-    deadline = dt.datetime(local.year, 11, 11, tzinfo=tz)
-    if local < deadline:
-        return deadline.replace(year=local.year - 1), now
-    return deadline.replace(year=local.year - 1), deadline
+    start = dt.datetime(local.year, 11, 11, tzinfo=tz)
+    if local < start:
+        start = start.replace(year=local.year - 1)
+    return start, now

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.digest import CATEGORY_LABELS, TRIAGE_LABELS
 from storage.models import AuditEvent, Document, Flag, PlaceMention, Source, TopicTag, TriageItem, Unit
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -29,7 +30,10 @@ QUEUE_COLUMNS = ["Mã mục", "Trạng thái", "Ưu tiên", "Nhóm cờ chính",
                  "Hạn xử lý", "Chuyển lúc", "Tiếp nhận lúc", "Giải quyết lúc"]
 DOCUMENT_COLUMNS = ["Mã bài", "Trạng thái", "Tiêu đề", "URL", "Nguồn", "Đăng lúc", "Thu thập lúc", "Cụm tin",
                     "Địa danh", "Chủ đề", "Nhóm cờ"]
-MAX_CELL_CHARS = 32_000  # Excel's cell limit is 32,767 characters
+MAX_CELL_CHARS = 32_000
+QUEUE_STATUSES = ("new", "in_review", "routed", "acknowledged", "resolved", "dismissed")
+DOCUMENT_STATUSES = ("ok", "dup-url", "dup-text", "off-area", "not-vi", "fetch-error", "parse-error",
+                     "robots-disallowed", "quarantined", "fetched")  # Excel's cell limit is 32,767 characters
 
 
 class ExportError(ValueError):
@@ -44,6 +48,10 @@ def safe_cell(value: Any) -> Any:
         if value.startswith(FORMULA_PREFIXES):
             return "'" + value
     return value
+
+
+def _category(code: str) -> str:
+    return CATEGORY_LABELS.get(code, code).split(" (")[0]
 
 
 def _fmt(value: dt.datetime | None, tz: ZoneInfo) -> str:
@@ -67,7 +75,8 @@ def queue_rows(session: Session, tz: ZoneInfo, status: str | None = None, catego
                                .where(Document.cluster_id == item.cluster_id, Document.status == "ok")
                                .order_by(Document.id).limit(1)).first()
         size = session.scalar(select(func.count(Document.id)).where(Document.cluster_id == item.cluster_id)) or 0
-        yield [item.id, item.status, item.priority, item.top_category, ", ".join(item.categories),
+        yield [item.id, TRIAGE_LABELS.get(item.status, item.status), item.priority,
+               _category(item.top_category), ", ".join(_category(c) for c in item.categories),
                lead.title if lead else "", (lead.entry_url or lead.url_canonical) if lead else "",
                outlets.get(lead.source_id, "") if lead else "", size, units.get(item.suggested_unit_id, ""),
                units.get(item.routed_unit_id, ""), item.route_confirmed_by or "", _fmt(item.created_at, tz),
@@ -168,8 +177,17 @@ def export(session: Session, settings: Any, what: str, path: Path, fmt: str, act
            filters: dict[str, Any] | None = None) -> int:
     """Export ``what`` (``queue`` or ``documents``) with ``filters`` to ``path`` in ``fmt``; records
     an audit event and returns the row count. Raises ExportError / QueryError."""
+    from alerts.watchquery import parse
+
     tz = ZoneInfo(settings.timezone)
     filters = {k: v for k, v in (filters or {}).items() if v is not None}
+    if fmt not in ("csv", "xlsx"):
+        raise ExportError(f"Định dạng xuất không hợp lệ: {fmt!r} (chọn csv hoặc xlsx)")
+    if filters.get("query"):
+        parse(filters["query"])  # a bad query fails before any file is written
+    allowed = QUEUE_STATUSES if what == "queue" else DOCUMENT_STATUSES
+    if filters.get("status") and filters["status"] not in allowed:
+        raise ExportError(f"Trạng thái không hợp lệ: {filters['status']!r} (chọn một trong {', '.join(allowed)})")
     if what == "queue":
         rows, columns = queue_rows(session, tz, **filters), QUEUE_COLUMNS
     elif what == "documents":

@@ -94,9 +94,9 @@ class SchedulerCore:
         """(fire time to run, coalesced count, last skipped fire time, skipped count) at ``now``."""
         last = session.scalar(select(func.max(JobRun.scheduled_for)).where(JobRun.job == job.name))
         horizon = now - self.grace
-        if last is None:
+        if last is None:  # first start ever: run the latest fire time in the grace period, nothing was missed
             due = fire_times(job.trigger, horizon, now)
-            return (due[-1] if due else None), max(len(due) - 1, 0), None, 0
+            return (due[-1] if due else None), 0, None, 0
         pending = fire_times(job.trigger, last + _TICK, now)
         stale = [t for t in pending if t < horizon]
         due = [t for t in pending if t >= horizon]

@@ -112,3 +112,31 @@ def test_failed_send_is_recorded_and_retried(settings, session_factory, smtp_ser
         assert again is not None and again.state == "sent"
         assert session.scalar(select(func.count()).select_from(MailSend)) == 1
     assert len(sink.messages) == 1
+
+
+def test_a_bad_address_fails_alone_and_is_retried(mail_settings, smtp_server, session_factory) -> None:
+    _, _, sink = smtp_server
+    with session_factory() as session:
+        bad = send_once(session, mail_settings, "digest", "d", "bad@", lambda: compose(mail_settings, "s", ["bad@"], "x"))
+        good = send_once(session, mail_settings, "digest", "d", "Ok@Example.vn",
+                         lambda: compose(mail_settings, "s", ["ok@example.vn"], "x"))
+        assert bad is not None and bad.state == "failed" and "bad@" in bad.error
+        assert good is not None and good.state == "sent"
+        # recipients are compared without case: the same person is not mailed twice
+        assert send_once(session, mail_settings, "digest", "d", "ok@example.vn",
+                         lambda: compose(mail_settings, "s", ["ok@example.vn"], "x")) is None
+    assert len(sink.messages) == 1
+
+
+def test_digest_recipients_setting_accepts_a_list_or_commas(monkeypatch) -> None:
+    from pydantic import ValidationError
+
+    from mediawatch.settings import Settings
+
+    monkeypatch.setenv("MEDIAWATCH_DIGEST_TO", "a@x.vn, b@y.vn")
+    assert Settings().digest_to == ["a@x.vn", "b@y.vn"]
+    monkeypatch.setenv("MEDIAWATCH_DIGEST_TO", '["a@x.vn"]')
+    assert Settings().digest_to == ["a@x.vn"]
+    monkeypatch.setenv("MEDIAWATCH_DIGEST_TO", "a@x.vn\r\nBcc: e@evil.example")
+    with pytest.raises(ValidationError):
+        Settings()
