@@ -452,6 +452,65 @@ def report_weekly(
     console.print(f"Trang: {path}")
 
 
+@app.command()
+def train(
+    name: Annotated[str, typer.Argument(help="Classifier to train (see classifiers/registry.py)")],
+    with_labels: Annotated[bool, typer.Option("--with-labels", help="Add analysts' triage decisions from the database")] = False,
+    log_level: LogLevel = "INFO",
+) -> None:
+    """Train a classifier's shipped model from licence-clean data; writes classifiers/models/NAME.*."""
+    import importlib
+
+    from classifiers.registry import CLASSIFIERS
+
+    _logging(log_level)
+    if name not in CLASSIFIERS:
+        console.print(f"[red]Không có bộ phân loại “{name}”; có: {', '.join(CLASSIFIERS)}[/red]")
+        raise typer.Exit(2)
+    module = importlib.import_module(CLASSIFIERS[name])
+    if not hasattr(module, "train"):
+        console.print(f"[red]Bộ phân loại “{name}” không có mô hình để huấn luyện.[/red]")
+        raise typer.Exit(2)
+    result = module.train(_settings(), with_labels=with_labels)
+    console.print_json(data=result)
+
+
+@app.command("eval")
+def evaluate(
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"<dataset>/<task>": {"macro_f1": …, "auc": …}} as the last line')] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 1) when a number is below its floor in eval/baseline.yaml")] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only this task key or classifier (repeatable)")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write eval/report.md")] = True,
+    log_level: LogLevel = "WARNING",
+) -> None:
+    """Evaluate every classifier on its labelled data (../shared); writes eval/report.md."""
+    from evaluation.framework import check_gate, collect_specs, run_specs, summary, write_report
+
+    _logging(log_level)
+    settings = _settings()
+    specs = collect_specs(settings, only)
+    with _Bar() as bar:
+        results, missing = run_specs(settings, specs, progress=bar)
+    table = Table(title="Đánh giá bộ phân loại")
+    for col in ("Tập dữ liệu/nhiệm vụ", "Mô hình", "n", "Macro-F1", "ROC-AUC"):
+        table.add_column(col, overflow="fold")
+    for r, m in results:
+        table.add_row(r.key, r.model, str(m["n"]), f"{100 * m['macro_f1']:.1f}",
+                      "—" if m["auc"] is None else f"{m['auc']:.3f}")
+    console.print(table)
+    for key, why in missing.items():
+        console.print(f"[yellow]Bỏ qua {key}: {why}[/yellow]")
+    if report and not only:
+        console.print(f"Báo cáo: {write_report(results, missing)}")
+    failures = check_gate(results, missing) if gate else []
+    for f in failures:
+        console.print(f"[red]Không đạt ngưỡng: {f}[/red]")
+    if as_json:
+        print(json.dumps(summary(results), ensure_ascii=False))  # noqa: T201 - machine-readable output
+    if failures:
+        raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Apply database migrations (Alembic) up to REVISION."""

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development | production; production refuses placeholder secrets")
     var_dir: Path = Field(REPO_ROOT / "var", description="Working data: SQLite file, digests, crawl scratch files")
     config_dir: Path = Field(REPO_ROOT / "config", description="Folder with sources.yaml, gazetteer.yaml, lexicons, routing.yaml")
+    shared_dir: Path = Field(REPO_ROOT.parent / "shared", description="Folder of the labelled evaluation data (../shared); used only by mediawatch train/eval")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file var/mediawatch.db (WAL mode)")
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Zone for naive source dates and for display")
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.triage import POLICE_CATEGORIES
-from storage.models import AuditEvent, TriageItem, Unit
+from storage.models import AuditEvent, Document, DocumentLabel, TriageItem, Unit
 
 TRANSITIONS = {
     "new": {"in_review", "routed", "dismissed"},
@@ -68,8 +68,46 @@ def transition(session: Session, item: TriageItem, to: str, actor: str, *, unit_
         item.acknowledged_at = now
     elif to == "resolved":
         item.resolved_at, item.closed_reason = now, reason or item.closed_reason
+    if to == "routed":
+        _label(session, item, {item.top_category: True}, actor, now)
+    elif to == "dismissed":
+        _label(session, item, dict.fromkeys(item.categories, False), actor, now)
     item.status, item.updated_at = to, now
     session.add(AuditEvent(at=now, actor=actor, action=f"triage.{to}", entity_type="triage_item", entity_id=item.id,
                            before=before, after=dict(_state(item), reason=reason)))
+    session.flush()
+    return item
+
+
+def _label(session: Session, item: TriageItem, values: dict[str, bool], actor: str, now: dt.datetime) -> None:
+    """Record the person's decision as labels on each analysed document of the item's cluster."""
+    doc_ids = session.scalars(select(Document.id).where(Document.cluster_id == item.cluster_id,
+                                                        Document.status == "ok")).all()
+    for doc_id in doc_ids:
+        for category, value in values.items():
+            session.add(DocumentLabel(document_id=doc_id, category=category, value=value, source="triage",
+                                      actor=actor, created_at=now))
+
+
+def correct_category(session: Session, item: TriageItem, category: str, actor: str,
+                     now: dt.datetime | None = None) -> TriageItem:
+    """An analyst corrects the item's main category: labels say "not <old>" and "<new>"; audited.
+    Raises WorkflowError for an unknown category or a closed item."""
+    from classifiers.base import FLAG_CATEGORIES
+
+    now = now or dt.datetime.now(dt.UTC)
+    if category not in FLAG_CATEGORIES:
+        raise WorkflowError(f"unknown category {category!r}")
+    if item.status in ("resolved", "dismissed"):
+        raise WorkflowError("a closed item cannot be corrected")
+    if not actor or actor == "system":
+        raise WorkflowError("a person must make this change")
+    before = {"top_category": item.top_category, "categories": list(item.categories)}
+    _label(session, item, {item.top_category: False, category: True}, actor, now)
+    item.top_category = category
+    item.categories = [category] + [c for c in item.categories if c != category]
+    item.updated_at = now
+    session.add(AuditEvent(at=now, actor=actor, action="triage.corrected", entity_type="triage_item",
+                           entity_id=item.id, before=before, after={"top_category": category}))
     session.flush()
     return item

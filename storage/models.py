@@ -367,3 +367,23 @@ class WatchlistMatch(Base):
     terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
     matched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DocumentLabel(Base):
+    """A person's decision about a document's category, kept as a training label.
+
+    Written by the triage workflow: a confirmed route is a positive label of the item's
+    category, a dismissal a negative one of its categories, a correction a negative of the
+    old and a positive of the new category. ``mediawatch train NAME --with-labels`` uses them.
+    """
+
+    __tablename__ = "document_labels"
+    __table_args__ = (Index("ix_document_labels_category", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(60))
+    value: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(30), default="triage")  # triage, import
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
