@@ -73,6 +73,17 @@ def demo_server() -> Iterator[ReplayServer]:
 
 
 @pytest.fixture
+def shared_data() -> Path:
+    """../shared/data (labelled datasets): skips when absent, fails when MEDIAWATCH_REQUIRE_SHARED=1."""
+    data = SHARED / "data"
+    if not data.is_dir():
+        if os.environ.get("MEDIAWATCH_REQUIRE_SHARED") == "1":
+            pytest.fail(f"../shared is required (MEDIAWATCH_REQUIRE_SHARED=1) but {data} is missing")
+        pytest.skip("../shared/data not present")
+    return data
+
+
+@pytest.fixture
 def shared_corpus() -> Path:
     corpus = SHARED / "corpus"
     if not (corpus / "replay_map.tsv").exists():
