@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: help setup demo test lint eval clean
+.PHONY: help setup demo test lint eval eval-gate clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,8 +25,12 @@ test: $(VENV)/.installed ## run the test suite (SQLite; PostgreSQL when MEDIAWAT
 lint: $(VENV)/.installed ## ruff over the code
 	$(VENV)/bin/ruff check .
 
-eval: $(VENV)/.installed ## area-relevance precision/recall on ../shared excerpts
+eval: $(VENV)/.installed ## evaluate the classifiers on ../shared (writes eval/report.md) and area relevance
+	HF_HUB_OFFLINE=1 $(VENV)/bin/mediawatch eval
 	$(PY) eval/area_relevance.py
+
+eval-gate: $(VENV)/.installed ## the CI eval gate: fail when a figure drops below its floor in eval/baseline.yaml
+	HF_HUB_OFFLINE=1 $(VENV)/bin/mediawatch eval --gate --no-report
 
 clean: ## remove working data
 	rm -rf var
