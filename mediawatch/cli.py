@@ -22,6 +22,8 @@ watch_app = typer.Typer(help="Keyword watchlists (alerts by mail).", no_args_is_
 app.add_typer(watch_app, name="watchlists")
 report_app = typer.Typer(help="Reports: activity report, weekly trend summary.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+users_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 out = Console()
 
@@ -509,6 +511,83 @@ def evaluate(
         print(json.dumps(summary(results), ensure_ascii=False))  # noqa: T201 - machine-readable output
     if failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default MEDIAWATCH_WEB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default MEDIAWATCH_WEB_PORT)")] = None,
+    log_level: LogLevel = "INFO",
+) -> None:
+    """Run the analysts' web app (queue, items, watchlists, sources, JSON API at /api/)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host or settings.web_host, port=port or settings.web_port,
+                log_level=log_level.lower(), proxy_headers=False)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name")],
+    role: Annotated[str, typer.Option(help="admin, analyst or liaison")],
+    unit: Annotated[str | None, typer.Option(help="Unit code for a liaison (so-tttt, cong-an)")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Password (asked when not given; at least 10 characters)")] = "",
+) -> None:
+    """Create a web account (password hashed with argon2)."""
+    from mediawatch.cycle import open_database
+    from pipeline.triage import Routing, sync_units
+    from storage.db import session_scope
+    from web.users import UserError, add_user
+
+    settings = _settings()
+    with open_database(settings) as factory, session_scope(factory) as session:
+        sync_units(session, Routing.load(settings.config_dir / "routing.yaml"))
+        try:
+            user = add_user(session, username, password, role, display_name=name, unit_code=unit,
+                            actor=os.environ.get("USER", "cli"))
+        except UserError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        console.print(f"Đã tạo tài khoản “{user.username}” ({user.role}).")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List web accounts."""
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+    from web.users import list_users
+
+    table = Table(title="Tài khoản")
+    for col in ("Tên đăng nhập", "Tên hiển thị", "Vai trò", "Đơn vị", "Hoạt động", "Đăng nhập gần nhất"):
+        table.add_column(col)
+    with open_database(_settings()) as factory, session_scope(factory) as session:
+        for u in list_users(session):
+            table.add_row(u.username, u.display_name, u.role, u.unit.code if u.unit else "—",
+                          "có" if u.active else "không",
+                          u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "—")
+    out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
+    """Disable an account, end its sessions and revoke its API tokens."""
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+    from web.users import UserError, disable_user
+
+    with open_database(_settings()) as factory, session_scope(factory) as session:
+        try:
+            disable_user(session, username, actor=os.environ.get("USER", "cli"))
+        except UserError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    console.print(f"Đã khóa tài khoản “{username}”.")
 
 
 @db_app.command("upgrade")

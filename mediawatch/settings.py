@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     digest_to: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Recipients of the full daily digest and weekly summary (comma-separated or a JSON list); units' liaison addresses come from routing.yaml")
     source_silent_hours: float = Field(48.0, description="A source with no new item for this long is listed as silent in the digest")
 
+    # web app (mediawatch serve)
+    web_host: str = Field("127.0.0.1", description="Address the web app listens on")
+    web_port: int = Field(8000, description="Port of the web app")
+    web_session_hours: int = Field(12, description="A sign-in lasts this many hours")
+
     # scheduler (mediawatch scheduler)
     digest_time: str = Field("07:00", description="Local time (HH:MM) of the daily digest")
     weekly_time: str = Field("mon 08:00", description="Day and local time of the weekly trend summary")

@@ -1,0 +1,1 @@
+"""The analysts' web app: FastAPI + Jinja2 + HTMX, server-rendered, Vietnamese interface."""
