@@ -24,6 +24,9 @@ report_app = typer.Typer(help="Reports: activity report, weekly trend summary.",
 app.add_typer(report_app, name="report")
 users_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+debunks_app = typer.Typer(help="The debunk memory (known false claims) that misinformation matching uses.",
+                          no_args_is_help=True)
+app.add_typer(debunks_app, name="debunks")
 console = Console(stderr=True)
 out = Console()
 
@@ -588,6 +591,45 @@ def users_disable(username: Annotated[str, typer.Argument(help="Sign-in name")])
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
     console.print(f"Đã khóa tài khoản “{username}”.")
+
+
+@debunks_app.command("import")
+def debunks_import(
+    path: Annotated[Path, typer.Argument(help="A .csv (claim, verdict, url, date, source), a tingia.gov.vn sitemap .xml, an article .html or a .yaml")],
+    pages: Annotated[Path | None, typer.Option(help="Folder of saved article pages for a sitemap import")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change without writing")] = False,
+) -> None:
+    """Add debunks to config/debunks.yaml (merged by article URL or claim; rerunning changes nothing)."""
+    from classifiers.debunks import import_file, merge_into
+
+    settings = _settings()
+    with _user_errors():
+        found, problems = import_file(path, pages)
+        result = merge_into(settings.config_dir / "debunks.yaml", found, dry_run=dry_run)
+    for url, why in problems:
+        console.print(f"[yellow]Bỏ qua {url}: {why}[/yellow]", soft_wrap=True)
+    verb = "Sẽ" if dry_run else "Đã"
+    console.print(f"{verb} thêm {len(result.added)}, cập nhật {len(result.updated)}, "
+                  f"giữ nguyên {len(result.unchanged)} tin đã bị bác bỏ (tổng {len(result.debunks)}).")
+
+
+@debunks_app.command("list")
+def debunks_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON list on stdout")] = False) -> None:
+    """List the debunk memory."""
+    from classifiers.debunks import load_debunks
+
+    settings = _settings()
+    with _user_errors():
+        items = load_debunks(settings.config_dir / "debunks.yaml")
+    if as_json:
+        print(json.dumps([d.to_dict() for d in items], ensure_ascii=False))  # noqa: T201
+        return
+    table = Table(title=f"Tin đã bị bác bỏ ({len(items)})")
+    for col in ("Mã", "Ngày", "Kết luận", "Nội dung", "Nguồn"):
+        table.add_column(col, overflow="fold")
+    for d in items:
+        table.add_row(d.id, d.date or "—", d.verdict_label, d.claim, d.source or d.url or "—")
+    out.print(table)
 
 
 @db_app.command("upgrade")
