@@ -40,6 +40,17 @@ def get_db(request: Request) -> Iterator[Session]:
         session.commit()
     except BaseException:
         session.rollback()
+        # the rollback expired the signed-in user and session that the error page renders: reload them
+        for attr in ("user", "web_session"):
+            obj = getattr(request.state, attr, None)
+            if obj is None:
+                continue
+            try:
+                session.refresh(obj)
+                if attr == "user":
+                    _ = obj.unit
+            except Exception:  # noqa: BLE001 - the page then renders as anonymous
+                setattr(request.state, attr, None)
         raise
     finally:
         session.close()
