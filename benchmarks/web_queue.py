@@ -81,7 +81,8 @@ def seed(url: str, n: int, seed_value: int = 7) -> None:
                                  "text": "Nội dung bài viết mẫu. " * 40, "source_id": rng.choice(source_ids),
                                  "cluster_id": cluster_id, "created_at": created, "updated_at": created,
                                  "published_at": created})
-                    places.append({"document_id": doc_id, "place_id": "p", "place_name": rng.choice(PLACES),
+                    place = rng.choice(PLACES)
+                    places.append({"document_id": doc_id, "place_id": f"place-{PLACES.index(place)}", "place_name": place,
                                    "matched_text": "x", "field": "text", "start": 0, "ambiguous": False,
                                    "evidence": "x"})
                     topics.append({"document_id": doc_id, "topic": rng.choice(TOPICS), "score": 0.9,
@@ -133,7 +134,7 @@ def measure(url: str, requests: int) -> dict[str, dict[str, float]]:
         "default (priority)": "/queue",
         "status=new": "/queue?status=new",
         "category=scam_fraud": "/queue?category=scam_fraud",
-        "place": "/queue?place=Phường Vũng Tàu",
+        "place": "/queue?place=place-0",
         "topic": "/queue?topic=tourism",
         "sort=recent": "/queue?sort=recent",
         "page 20": "/queue?page=20",

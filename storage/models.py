@@ -122,6 +122,7 @@ class Document(Base):
         Index("ix_documents_content_hash", "content_hash"),
         Index("ix_documents_cluster_id", "cluster_id"),
         Index("ix_documents_created_at", "created_at"),
+        Index("ix_documents_cluster_source", "cluster_id", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,7 +200,8 @@ class PlaceMention(Base):
     """A gazetteer place matched in a document, with its evidence."""
 
     __tablename__ = "place_mentions"
-    __table_args__ = (Index("ix_place_mentions_document_id", "document_id"),)
+    __table_args__ = (Index("ix_place_mentions_document_id", "document_id"),
+                      Index("ix_place_mentions_place_document", "place_id", "document_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
