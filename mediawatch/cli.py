@@ -632,6 +632,21 @@ def debunks_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON 
     out.print(table)
 
 
+@app.command("refresh-blocklist")
+def refresh_blocklist(
+    path: Annotated[Path, typer.Argument(help="urls.txt of the ChongLuaDao phishing blocklist (ips.txt and LICENSE beside it are copied too)")],
+) -> None:
+    """Replace the shipped scam domain blocklist (classifiers/data/scam_fraud/chongluadao/) from a newer copy."""
+    from classifiers.scamrules import refresh_blocklist as refresh
+
+    with _user_errors():
+        try:
+            n = refresh(path)
+        except FileNotFoundError as exc:
+            raise ValueError(f"Không tìm thấy tệp: {path}") from exc
+    console.print(f"Đã cập nhật danh sách chặn: {n} mục.")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Apply database migrations (Alembic) up to REVISION."""
