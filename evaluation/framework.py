@@ -147,8 +147,11 @@ def write_report(results: list[tuple[EvalResult, dict[str, Any]]], missing: dict
     for r, m in results:
         pub = "; ".join(f"{k} {v:.2f}" for k, v in r.published.items()) or "—"
         kind = "shipped" if r.shipped else "research-only"
+        model = r.model
+        while model.startswith("research-only: "):
+            model = model[len("research-only: "):]
         auc = "—" if m["auc"] is None else f"{m['auc']:.3f}"
-        lines.append(f"| `{r.key}` | {kind}: {r.model} | {m['n']} | {_pct(m['macro_f1'])} | {auc} | {pub} |")
+        lines.append(f"| `{r.key}` | {kind}: {model} | {m['n']} | {_pct(m['macro_f1'])} | {auc} | {pub} |")
     if missing:
         lines += ["", "Not run (data missing): " + ", ".join(f"`{k}`" for k in missing)]
     if extra:
@@ -187,3 +190,26 @@ def check_gate(results: list[tuple[EvalResult, dict[str, Any]]], missing: dict[s
             if floor.get(metric) is not None and (m[metric] is None or m[metric] < float(floor[metric])):
                 failures.append(f"{key}: {metric} {m[metric]} is below its floor {floor[metric]}")
     return failures
+
+
+def write_baseline(results: list[tuple[EvalResult, dict[str, Any]]], margin: float,
+                   path: Path = BASELINE_PATH) -> Path:
+    """Write floors = measured value − ``margin`` (rounded down to 0.01) and the data hashes of every
+    shipped-model task. Meant for a reviewed change: the diff shows every floor that moved."""
+    import math
+
+    tasks = {}
+    for r, m in results:
+        if not r.shipped:
+            continue
+        entry: dict[str, Any] = {"data_sha256": r.data_sha256,
+                                 "macro_f1": math.floor(100 * max(m["macro_f1"] - margin, 0)) / 100}
+        if m["auc"] is not None:
+            entry["auc"] = math.floor(100 * max(m["auc"] - margin, 0)) / 100
+        tasks[r.key] = entry
+    header = ("# Floors of the eval gate (`mediawatch eval --gate`, run by .ci/run): for every shipped model's\n"
+              "# evaluation, the SHA-256 of its data and the lowest accepted macro-F1 / ROC-AUC (0..1).\n"
+              f"# Written by `mediawatch eval --write-baseline {margin}` (measured value minus {margin}).\n"
+              "# Lowering a floor or changing a hash is an explicit, reviewed edit of this file.\n")
+    path.write_text(header + yaml.safe_dump({"tasks": tasks}, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    return path

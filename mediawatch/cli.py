@@ -480,12 +480,49 @@ def train(
     console.print_json(data=result)
 
 
+def _label_section(settings: Any) -> str:
+    """Report section: analysts' decisions stored as labels, per category, and the model cards' label effect."""
+    import json as _json
+
+    from sqlalchemy import func, select
+
+    from classifiers.textmodel import MODELS_DIR
+    from mediawatch.cycle import open_database
+    from storage.db import session_scope
+    from storage.models import DocumentLabel
+
+    with open_database(settings) as factory, session_scope(factory) as session:
+        counts = session.execute(select(DocumentLabel.category, DocumentLabel.value, func.count())
+                                 .group_by(DocumentLabel.category, DocumentLabel.value)).all()
+    lines = ["## Analysts' decisions as labels", "",
+             "Confirmed routes, dismissals and category corrections are stored as labels "
+             "(`document_labels`); `mediawatch train NAME --with-labels` retrains with them and records the "
+             "held-out metrics before and after in the model's JSON (`labels`)."]
+    if counts:
+        lines += ["", "| category | positive | negative |", "|---|---|---|"]
+        by: dict[str, dict[bool, int]] = {}
+        for category, value, n in counts:
+            by.setdefault(category, {})[bool(value)] = n
+        lines += [f"| {c} | {v.get(True, 0)} | {v.get(False, 0)} |" for c, v in sorted(by.items())]
+    else:
+        lines += ["", "The configured database holds no analyst labels yet."]
+    effects = []
+    for meta in sorted(MODELS_DIR.glob("*.json")):
+        data = _json.loads(meta.read_text(encoding="utf-8"))
+        if data.get("labels"):
+            effects.append(f"- `{meta.stem}`: {_json.dumps(data['labels'], ensure_ascii=False)}")
+    if effects:
+        lines += ["", "Effect recorded at the last training with labels:", "", *effects]
+    return "\n".join(lines)
+
+
 @app.command("eval")
 def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help='Print {"<dataset>/<task>": {"macro_f1": …, "auc": …}} as the last line')] = False,
     gate: Annotated[bool, typer.Option("--gate", help="Fail (exit 1) when a number is below its floor in eval/baseline.yaml")] = False,
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this task key or classifier (repeatable)")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write eval/report.md")] = True,
+    write_baseline: Annotated[float | None, typer.Option("--write-baseline", help="Rewrite eval/baseline.yaml: floors = measured − MARGIN (a reviewed change)")] = None,
     log_level: LogLevel = "WARNING",
 ) -> None:
     """Evaluate every classifier on its labelled data (../shared); writes eval/report.md."""
@@ -506,7 +543,11 @@ def evaluate(
     for key, why in missing.items():
         console.print(f"[yellow]Bỏ qua {key}: {why}[/yellow]")
     if report and not only:
-        console.print(f"Báo cáo: {write_report(results, missing)}")
+        console.print(f"Báo cáo: {write_report(results, missing, extra=_label_section(settings))}")
+    if write_baseline is not None:
+        from evaluation.framework import write_baseline as write_floors
+
+        console.print(f"Ngưỡng sàn mới: {write_floors(results, write_baseline)}")
     failures = check_gate(results, missing) if gate else []
     for f in failures:
         console.print(f"[red]Không đạt ngưỡng: {f}[/red]")

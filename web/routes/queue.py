@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import String, and_, cast, exists, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from alerts.digest import CATEGORY_LABELS, TRIAGE_LABELS, topic_labels
@@ -140,7 +140,6 @@ def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 def filtered_query(user: User, f: QueueFilters, now: dt.datetime, tz: ZoneInfo) -> Any:
     """SELECT of the TriageItems ``user`` may see that pass the filters ``f`` (unsorted)."""
     query = visible_items(user)
-    in_cluster = Document.cluster_id == TriageItem.cluster_id
     if f.status == "open":
         query = query.where(TriageItem.status.in_(OPEN_STATES))
     elif f.status in TRIAGE_LABELS:
@@ -148,19 +147,24 @@ def filtered_query(user: User, f: QueueFilters, now: dt.datetime, tz: ZoneInfo) 
     if f.category:
         # categories is a JSON list of fixed identifiers, e.g. ["scam_fraud", "hate_abuse"]
         query = query.where(cast(TriageItem.categories, String).like(f'%"{f.category}"%'))
+    # uncorrelated IN subqueries: computed once, not once per triage item (SQLite's planner runs
+    # a correlated EXISTS per row: 16 s for a place filter on 100k documents)
     if f.topic:
-        query = query.where(exists(select(TopicTag.id).join(Document, TopicTag.document_id == Document.id)
-                                   .where(in_cluster, TopicTag.topic == f.topic)))
+        query = query.where(TriageItem.cluster_id.in_(
+            select(Document.cluster_id).join(TopicTag, TopicTag.document_id == Document.id)
+            .where(TopicTag.topic == f.topic)))
     if f.place:
-        query = query.where(exists(select(PlaceMention.id).join(Document, PlaceMention.document_id == Document.id)
-                                   .where(in_cluster, PlaceMention.place_id == f.place)))
+        query = query.where(TriageItem.cluster_id.in_(
+            select(Document.cluster_id).join(PlaceMention, PlaceMention.document_id == Document.id)
+            .where(PlaceMention.place_id == f.place)))
     if f.source:
-        query = query.where(exists(select(Document.id).where(in_cluster, Document.source_id == int(f.source))))
+        query = query.where(TriageItem.cluster_id.in_(
+            select(Document.cluster_id).where(Document.source_id == int(f.source))))
     if f.watchlist:
-        cond = WatchlistMatch.cluster_id == TriageItem.cluster_id
+        matches = select(WatchlistMatch.cluster_id)
         if f.watchlist != "any":
-            cond = and_(cond, WatchlistMatch.watchlist_id == int(f.watchlist))
-        query = query.where(exists(select(WatchlistMatch.id).where(cond)))
+            matches = matches.where(WatchlistMatch.watchlist_id == int(f.watchlist))
+        query = query.where(TriageItem.cluster_id.in_(matches))
     if f.date_from:
         query = query.where(TriageItem.created_at >= _local_midnight(dt.date.fromisoformat(f.date_from), tz))
     if f.date_to:
