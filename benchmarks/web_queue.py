@@ -108,8 +108,8 @@ def seed(url: str, n: int, seed_value: int = 7) -> None:
                 conn.execute(insert(Flag), flags)
             if items:
                 conn.execute(insert(TriageItem), items)
-    if url.startswith("postgresql"):
-        with engine.connect() as conn:
+    if url.startswith("postgresql"):  # what autovacuum does in a running deployment; committed, or it is undone
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
     engine.dispose()
 
