@@ -13,6 +13,7 @@ its documents are deleted ``retention_documents_days`` after it was last changed
 * audit events: ``retention_audit_days``
 * MinHash LSH bands older than the near-duplicate window (``dedup_window_days``),
   which no query reads any more
+* expired web sessions, and sign-in attempts older than 30 days
 """
 
 from __future__ import annotations
@@ -23,7 +24,19 @@ from typing import Any
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, Cluster, Document, JobRun, MailSend, MinhashBand, RunItem, Source, TriageItem
+from storage.models import (
+    AuditEvent,
+    Cluster,
+    Document,
+    JobRun,
+    LoginAttempt,
+    MailSend,
+    MinhashBand,
+    RunItem,
+    Source,
+    TriageItem,
+    WebSession,
+)
 
 
 def apply_retention(session: Session, settings: Any, now: dt.datetime) -> dict[str, int]:
@@ -55,6 +68,9 @@ def apply_retention(session: Session, settings: Any, now: dt.datetime) -> dict[s
     counts["mail_records_deleted"] = session.execute(delete(MailSend).where(MailSend.created_at < run_limit)).rowcount
     counts["audit_events_deleted"] = session.execute(
         delete(AuditEvent).where(AuditEvent.at < now - settings.retention_audit_days * days)).rowcount
+    counts["expired_sessions_deleted"] = session.execute(delete(WebSession).where(WebSession.expires_at < now)).rowcount
+    counts["login_attempts_deleted"] = session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < now - 30 * days)).rowcount
     empty = select(Cluster.id).where(~exists().where(Document.cluster_id == Cluster.id),
                                      ~exists().where(TriageItem.cluster_id == Cluster.id))
     counts["empty_clusters_deleted"] = session.execute(
