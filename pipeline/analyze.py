@@ -169,29 +169,75 @@ def _prefilter_off_area(tree: Any, task: Task, models: Models, out: Analysis) ->
 
 def analyze(task: Task, models: Models) -> Analysis:
     """Run the CPU stages on one document; never raises (errors go to ``Analysis.error``)."""
-    out = Analysis(task.doc_id)
-    try:
-        _analyze(task, models, out)
-    except Exception as exc:  # quarantine: reported, never stops the batch
-        log.exception("document %s failed in analysis", task.doc_id)
-        out.error = f"{type(exc).__name__}: {exc}"[:1000]
-    return out
+    return analyze_batch([task], models)[0]
 
 
-def _analyze(task: Task, models: Models, out: Analysis) -> None:
+def analyze_batch(tasks: list[Task], models: Models) -> list[Analysis]:
+    """Run the CPU stages on ``tasks``, one Analysis each in order; never raises.
+
+    Everything up to classification runs per document; the classifiers then see all
+    documents that reached them at once (their vectorizers and models work on batches).
+    A classifier failing on the batch is retried per document, so one bad document is
+    quarantined alone.
+    """
+    outs, pending = [], []
+    for task in tasks:
+        out = Analysis(task.doc_id)
+        outs.append(out)
+        try:
+            inp = _analyze(task, models, out)
+        except Exception as exc:  # quarantine: reported, never stops the batch
+            log.exception("document %s failed in analysis", task.doc_id)
+            out.error = f"{type(exc).__name__}: {exc}"[:1000]
+            continue
+        if inp is not None:
+            pending.append((out, inp))
+    if pending:
+        try:
+            _classify([o for o, _ in pending], [i for _, i in pending], models)
+        except Exception:  # noqa: BLE001 - find the document that breaks it
+            for out, inp in pending:
+                out.topics, out.flags, out.model_versions = [], [], {}
+                try:
+                    _classify([out], [inp], models)
+                except Exception as exc:
+                    log.exception("document %s failed in classification", out.doc_id)
+                    out.error = f"{type(exc).__name__}: {exc}"[:1000]
+    return outs
+
+
+def _classify(outs: list[Analysis], inputs: list[DocInput], models: Models) -> None:
+    for clf in models.classifiers:
+        predictions = clf.predict(inputs)
+        for out, preds in zip(outs, predictions, strict=True):
+            out.model_versions[clf.name] = clf.version
+            for label, pred in preds.items():
+                if not pred.positive:
+                    continue
+                row = {"score": pred.score, "model_version": clf.version,
+                       "explanation": dict(pred.explanation, threshold=pred.threshold)}
+                if clf.kind == "topics":
+                    out.topics.append(dict(row, topic=label))
+                else:
+                    out.flags.append(dict(row, category=label))
+
+
+def _analyze(task: Task, models: Models, out: Analysis) -> DocInput | None:
+    """Stages before classification; returns the classifier input, or None when the document
+    ended earlier (status set on ``out``)."""
     html_lang = _extract(task, models, out)
     if out.status:
-        return
+        return None
     f = out.fields
     if not f.get("text"):
         out.status = "parse-error"
-        return
+        return None
     f["extractor_version"] = EXTRACTOR_VERSION
     title, text = f.get("title") or "", f["text"]
     f["language"] = detect_language(f"{title}\n{text}", html_lang, task.source_language)
     if f["language"] != "vi":
         out.status = "not-vi"
-        return
+        return None
     norm_title, norm_text = normalize_text(title), normalize_text(text)
     f["text_norm"] = f"{norm_title}\n{norm_text}"
     f["nlp_version"] = NLP_VERSION
@@ -201,24 +247,13 @@ def _analyze(task: Task, models: Models, out: Analysis) -> None:
         rejected = [f"{m.matched_text} ({m.evidence})" for m in area.matches][:5]
         out.notes.append("no area evidence" + (": " + ", ".join(rejected) if rejected else ""))
         out.status = "off-area"
-        return
+        return None
     out.places = [{"place_id": m.place.id, "place_name": m.place.name, "matched_text": m.matched_text[:300],
                    "field": m.field, "start": m.start, "ambiguous": m.place.ambiguous, "evidence": m.evidence}
                   for m in area.accepted]
     f["content_hash"] = dedup.content_hash(f["text_norm"])
     out.minhash = dedup.to_bytes(dedup.signature(f["text_norm"], models.num_perm))
-    inp = [DocInput(norm_title, norm_text)]
-    for clf in models.classifiers:
-        out.model_versions[clf.name] = clf.version
-        for label, pred in clf.predict(inp)[0].items():
-            if not pred.positive:
-                continue
-            row = {"score": pred.score, "model_version": clf.version,
-                   "explanation": dict(pred.explanation, threshold=pred.threshold)}
-            if clf.kind == "topics":
-                out.topics.append(dict(row, topic=label))
-            else:
-                out.flags.append(dict(row, category=label))
+    return DocInput(norm_title, norm_text)
 
 
 # --- worker-process plumbing -------------------------------------------------
@@ -231,6 +266,6 @@ def init_worker(settings: Any, background: list[str]) -> None:
     _WORKER_MODELS = Models.build(settings, background)
 
 
-def analyze_in_worker(task: Task) -> Analysis:
+def analyze_batch_in_worker(tasks: list[Task]) -> list[Analysis]:
     assert _WORKER_MODELS is not None, "init_worker was not called"
-    return analyze(task, _WORKER_MODELS)
+    return analyze_batch(tasks, _WORKER_MODELS)

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline import dedup
-from pipeline.analyze import Analysis, Models, Task, analyze, analyze_in_worker, html_to_text, init_worker
+from pipeline.analyze import Analysis, Models, Task, analyze_batch, analyze_batch_in_worker, html_to_text, init_worker
 from pipeline.ingest import PENDING
 from pipeline.lshstore import BandIndex
 from pipeline.normalize import normalize_text
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 FINAL_STATUSES = ("ok", "dup-url", "dup-text", "off-area", "not-vi", "fetch-error", "parse-error",
                   "robots-disallowed", "quarantined")
 BACKGROUND_DOCS = 2000
+CLASSIFY_CHUNK = 25  # documents per worker call: classifiers run on the chunk at once
 
 
 class DedupState:
@@ -161,12 +162,16 @@ def _analyzer(settings: Any, background: list[str]) -> Iterator[Callable[[list[T
     workers = settings.process_workers or os.cpu_count() or 1
     if workers <= 1:
         models = Models.build(settings, background)
-        yield lambda tasks: (analyze(t, models) for t in tasks)
+        yield lambda tasks: analyze_batch(tasks, models)
         return
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker,
                              initargs=(settings, background)) as pool:
-        yield lambda tasks: pool.map(analyze_in_worker, tasks, chunksize=4)
+        def run(tasks: list[Task]) -> Iterable[Analysis]:
+            chunks = [tasks[i:i + CLASSIFY_CHUNK] for i in range(0, len(tasks), CLASSIFY_CHUNK)]
+            return (a for chunk in pool.map(analyze_batch_in_worker, chunks) for a in chunk)
+
+        yield run
 
 
 def _batches(session: Session, doc_ids: list[int] | None, size: int) -> Iterator[list[Document]]:

@@ -174,3 +174,13 @@ def test_area_prefilter_settles_off_area_pages_without_extraction(settings, sess
         assert doc.status == "off-area" and doc.title == "Giá lúa tăng ở Cần Thơ"
         assert doc.text.startswith("Nông dân Cần Thơ") and doc.extractor_version.startswith("paragraphs")
         assert "before extraction" in doc.status_detail
+
+
+def test_worker_processes_give_the_same_outcome(settings, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """Two worker processes (forkserver; classifiers batched per chunk) give the one-process result."""
+    parallel = settings.model_copy(update={"process_workers": 2})
+    summary = run_demo(parallel)
+    assert summary.sources_failed == [] and summary.statuses["off-area"] == 3 and summary.triage_items == 6
+    with session_scope(session_factory) as s:
+        flags = sorted((f.category, f.model_version.split("-")[0]) for f in s.scalars(select(Flag)))
+    assert {c for c, _ in flags} == {"misinformation", "scam_fraud", "threat_violence", "hate_abuse", "public_concern"}
