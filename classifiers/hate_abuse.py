@@ -50,6 +50,7 @@ from classifiers.textmodel import (
     make_pipeline,
     model_version,
     prepare_text,
+    readable_term,
     sha256_files,
 )
 from evaluation.framework import EvalResult, EvalSpec, shared_file
@@ -215,8 +216,13 @@ class HateAbuseClassifier:
         lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
         cols = matrix.indices[lo:hi]
         contrib = matrix.data[lo:hi] * self._coef[cols]
-        order = np.argsort(-contrib)[:K_TERMS]
-        return [{"term": self._names[cols[j]], "weight": round(float(contrib[j]), 3)} for j in order if contrib[j] > 0]
+        out: list[dict[str, Any]] = []
+        for j in np.argsort(-contrib):
+            if contrib[j] <= 0 or len(out) >= K_TERMS:
+                break
+            if (term := readable_term(self._names[cols[j]])) is not None:
+                out.append({"term": term, "weight": round(float(contrib[j]), 3)})
+        return out
 
     def predict(self, docs: Sequence[DocInput]) -> list[dict[str, Prediction]]:
         """One {"hate_abuse": Prediction} per doc; score in [0,1], threshold from the model card."""

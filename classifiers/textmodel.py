@@ -57,6 +57,13 @@ def make_pipeline(C: float = 4.0, char_range: tuple[int, int] = (2, 5), word_ran
     return Pipeline([("features", features), ("clf", OneVsRestClassifier(clf) if multilabel else clf)])
 
 
+def readable_term(name: str) -> str | None:
+    """A feature name as an analyst should see it (prefix and padding removed), or None when it is
+    not worth showing: fewer than two letters (character n-grams such as " d")."""
+    term = str(name).split("__", 1)[-1].strip()
+    return term if sum(ch.isalpha() for ch in term) >= 2 else None
+
+
 def sha256_files(paths: Sequence[Path]) -> str:
     """SHA-256 over the bytes of ``paths`` in order (the data hash in model cards and the eval gate)."""
     h = hashlib.sha256()
@@ -99,10 +106,14 @@ class TextModel:
         row = features.transform([prepare_text(text)]).tocsr()
         coef = estimator.coef_[0]
         contrib = row.data * coef[row.indices]
-        order = np.argsort(-contrib)[:k]
         names = self._feature_names()
-        return [{"term": names[row.indices[i]].split("__", 1)[-1].strip(), "weight": round(float(contrib[i]), 3)}
-                for i in order if contrib[i] > 0]
+        out = []
+        for i in np.argsort(-contrib):
+            if contrib[i] <= 0 or len(out) >= k:
+                break
+            if (term := readable_term(names[row.indices[i]])) is not None:
+                out.append({"term": term, "weight": round(float(contrib[i]), 3)})
+        return out
 
     def _feature_names(self) -> np.ndarray:
         if "_names" not in self.meta:

@@ -33,7 +33,15 @@ import yaml
 
 from classifiers.base import DocInput, Prediction
 from classifiers.flaglexicon import config_hash
-from classifiers.textmodel import MODELS_DIR, TextModel, make_pipeline, model_version, prepare_text, sha256_files
+from classifiers.textmodel import (
+    MODELS_DIR,
+    TextModel,
+    make_pipeline,
+    model_version,
+    prepare_text,
+    readable_term,
+    sha256_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +128,14 @@ def explain_row(model: TextModel, x: Any, i: int, label_index: int = 0, k: int =
     start, end = x.indptr[i], x.indptr[i + 1]
     idx, vals = x.indices[start:end], x.data[start:end]
     contrib = vals * estimator.coef_[0][idx]
-    order = np.argsort(-contrib)[:k]
     names = model._feature_names()
-    return [{"term": str(names[idx[j]]).split("__", 1)[-1].strip(), "weight": round(float(contrib[j]), 3)}
-            for j in order if contrib[j] > 0]
+    out: list[dict[str, Any]] = []
+    for j in np.argsort(-contrib):
+        if contrib[j] <= 0 or len(out) >= k:
+            break
+        if (term := readable_term(names[idx[j]])) is not None:
+            out.append({"term": term, "weight": round(float(contrib[j]), 3)})
+    return out
 
 
 def load_model() -> TextModel | None:

@@ -49,9 +49,12 @@ def add_user(session: Session, username: str, password: str, role: str, display_
         raise UserError(f"Tên đăng nhập “{username}” đã tồn tại")
     unit = None
     if role == "liaison":
-        unit = session.scalar(select(Unit).where(Unit.code == (unit_code or "")))
-        if unit is None:
+        if not unit_code:
             raise UserError("Tài khoản liên lạc cần mã đơn vị (--unit), ví dụ so-tttt hoặc cong-an")
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            codes = ", ".join(session.scalars(select(Unit.code).order_by(Unit.code)))
+            raise UserError(f"Không có đơn vị mã “{unit_code}”; các mã hiện có: {codes}")
     elif unit_code:
         raise UserError("Chỉ tài khoản liên lạc (liaison) mới gắn với một đơn vị")
     user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
