@@ -42,7 +42,9 @@ def scrapy_settings(cfg: dict[str, Any]) -> dict[str, Any]:
         "LOG_LEVEL": cfg.get("log_level", "WARNING"),
         "HTTPCACHE_ENABLED": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middleware.ReplayMiddleware": 950},
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.ssrf.SSRFGuardMiddleware": 50,
+                                   "crawlers.middleware.ReplayMiddleware": 950},
+        "MEDIAWATCH_ALLOW_PRIVATE_TARGETS": bool(cfg.get("allow_private_targets")),
         "ITEM_PIPELINES": {"crawlers.job.JsonLinesWriter": 100},
         "MEDIAWATCH_OUT": cfg["out"],
     }
@@ -87,6 +89,7 @@ def run_crawl(settings: Any, sources: list[SourceSpec], source_state: dict[str, 
                 "download_delay": settings.download_delay, "per_host_concurrency": settings.per_host_concurrency,
                 "download_timeout": settings.download_timeout, "max_response_bytes": settings.max_response_bytes,
                 "retry_times": settings.retry_times, "replay_url": settings.replay_url,
+                "allow_private_targets": settings.allow_private_targets,
                 "max_entries": settings.max_entries_per_feed, "out": str(out_path),
             },
         }

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     retry_times: int = Field(1, description="Retries on network errors and 5xx")
     max_entries_per_feed: int = Field(200, description="At most this many entries are taken from one feed")
     max_text_chars: int = Field(200_000, description="Extracted text is cut at this size")
+    allow_private_targets: bool = Field(False, description="Allow fetching loopback, private, link-local and metadata addresses (off: the SSRF guard refuses them; the replay server needs no exception)")
     replay_url: str | None = Field(None, description="If set (http://127.0.0.1:PORT), every request is answered by the replay server at this address")
 
     # pipeline
