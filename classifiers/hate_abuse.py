@@ -393,7 +393,7 @@ def _run_shipped(settings: Any, key: str, clf: HateAbuseClassifier | None = None
     else:
         texts, y, path = _victsd(settings, "test")
         published = {"PhoBERT": 59.40, "TF-IDF (measured here)": 72.1}
-        notes = ("ViCTSD `Toxicity` is broader than abuse (rude, disrespectful or hostile comments on VnExpress, "
+        notes = ("ViCTSD `Toxicity` is broader than abuse (rude, disrespectful or aggressive comments on VnExpress, "
                  "where profanity is moderated); the shipped model was not trained on it.")
     scores = _shipped_scores(clf, texts)
     return EvalResult(key, ["clean", "abusive"], y, (scores >= clf.threshold).astype(int), scores,
@@ -538,6 +538,6 @@ def _card(model: TextModel, shipped: list[tuple[str, dict[str, Any]]]) -> str:
         "- ViHOS marks profanity used as an intensifier (\"vl\", \"vãi\") as offensive, so friendly slang is flagged.",
         "- Threshold chosen on ViHOS dev, where half the comments are abusive; in real streams abuse is rarer, so "
         "precision is lower than on ViHOS (see ViHSD, 17% abusive).",
-        "- Sarcasm, coded slurs and new teencode; hostility without insult words (ViCTSD `Toxicity`) is mostly missed.",
+        "- Sarcasm, coded slurs and new teencode; rudeness without insult words (ViCTSD `Toxicity`) is mostly missed.",
     ]
     return "\n".join(lines) + "\n"

@@ -215,8 +215,7 @@ def _write_card(model: TextModel, summary: dict[str, Any]) -> None:
         f"# Model card: `{NAME}` (complaints, petitions, questions and criticism to answer)", "",
         f"- Version: `{model.version}`; trained {dt.datetime.now(dt.UTC):%Y-%m-%d}.",
         "- Definition: complaints and grievances about public services, petitions, questions to the authorities, "
-        "criticism of policies and officials (sharp political criticism included: it is a concern to answer, "
-        "there is no political-opinion category). Not: neutral news, announcements, official answers, promotions, "
+        "criticism of policies and officials, however sharp (a concern the office answers publicly). Not: neutral news, announcements, official answers, promotions, "
         "praise, chat, scams, threats.",
         f"- Score = max(config/flags.yaml public_concern lexicon score, model probability), each rescaled so its "
         f"own threshold maps to {THRESHOLD} (lexicon threshold from flags.yaml, model threshold "

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from mediawatch.cycle import run_demo
 from mediawatch.settings import Settings
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import AuditEvent, Document, Source, Watchlist
+from tests.webdb import build_template, filled_factory
 from web.app import create_app
 from web.users import add_user
 
@@ -36,23 +35,12 @@ def fill(settings: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A filled SQLite database, built once per module and copied for each test (password hashing is slow)."""
-    d = tmp_path_factory.mktemp("demo")
-    fill(Settings(var_dir=d / "var", database_url=f"sqlite:///{d / 'mw.db'}", download_delay=0.0,
-                  per_host_concurrency=8, download_timeout=5.0, retry_times=0, smtp_host=None))
-    return d / "mw.db"
+    return build_template(tmp_path_factory, fill)
 
 
 @pytest.fixture
 def factory(settings: Settings, demo_template: Path):  # type: ignore[no-untyped-def]
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() == "sqlite":
-        shutil.copyfile(demo_template, url.database)
-    else:  # PostgreSQL (MEDIAWATCH_TEST_DATABASE_URL): a fresh database per test
-        fill(settings)
-    engine = make_engine(settings.effective_database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+    yield from filled_factory(settings, demo_template, fill)
 
 
 @pytest.fixture
