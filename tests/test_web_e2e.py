@@ -63,10 +63,14 @@ def live_server(settings, session_factory) -> Iterator[str]:  # type: ignore[no-
 def test_analyst_day_in_the_browser(browser_path, live_server, session_factory) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
+    # CI runs this beside other work on two cores: a sign-in (argon2) plus the first queue page can
+    # take longer than Playwright's 5 s default, which is not what this test is about.
+    expect.set_options(timeout=30_000)
     shots = os.environ.get("MEDIAWATCH_SCREENSHOT_DIR")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(browser_path), headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        page.set_default_timeout(60_000)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -109,13 +113,13 @@ def test_analyst_day_in_the_browser(browser_path, live_server, session_factory) 
         page.goto(f"{live_server}/watchlists/new")
         page.fill("input[name=name]", "Cảng Cái Mép")
         page.locator("textarea[name=query]").press_sequentially('"cai mep" OR "Phu My"', delay=20)
-        expect(page.locator("#preview")).to_contain_text("Cái Mép", timeout=10_000)
+        expect(page.locator("#preview")).to_contain_text("Cái Mép")
         page.click("form.watchlist-form button[type=submit]")
         page.wait_for_url(f"{live_server}/watchlists**")
         expect(page.locator("body")).to_contain_text("Cảng Cái Mép")
         page.locator("a[href$='/edit']").first.click()
         page.locator("textarea[name=query]").fill("")
         page.locator("textarea[name=query]").press_sequentially('("cai mep"', delay=20)
-        expect(page.locator("#preview")).to_contain_text("ngoặc", timeout=10_000)
+        expect(page.locator("#preview")).to_contain_text("ngoặc")
         assert not errors, errors
         browser.close()
