@@ -62,6 +62,13 @@ class Source(Base):
     crawl_interval_s: Mapped[int | None] = mapped_column(Integer)
     crawl_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     crawl_lease_holder: Mapped[str | None] = mapped_column(String(200))
+    # source health (issue 6): failures in a row, total errors, backoff (Retry-After) and automatic pause
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CrawlRun(Base):
@@ -161,6 +168,11 @@ class Document(Base):
     published_at_source: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
     author_hash: Mapped[str | None] = mapped_column(String(64))
+    # how the item entered (issue 6): "crawl" (default when NULL), "import" (platform export), "tip"
+    origin: Mapped[str | None] = mapped_column(String(20))
+    # tips: the account (user name) or API token owner that submitted it, and their note
+    submitted_by: Mapped[str | None] = mapped_column(String(200))
+    submit_note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(20))
     extracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     extractor_version: Mapped[str | None] = mapped_column(String(60))
