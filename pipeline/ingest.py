@@ -107,6 +107,9 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
         seen.add(canon)
         doc = Document(url_canonical=canon, source_id=source.id if source else None, first_run_id=run.id,
                        status=PENDING)
+        # imports and tips (issue 6): how the item entered, who submitted it, platform figures
+        doc.origin, doc.submitted_by = rec.get("origin"), (rec.get("submitted_by") or None)
+        doc.submit_note, doc.engagement = rec.get("submit_note"), rec.get("engagement")
         if entry:
             doc.entry_url, doc.entry_guid = entry.get("url"), entry.get("guid")
             doc.entry_title, doc.entry_summary = entry.get("title"), entry.get("summary")

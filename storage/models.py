@@ -173,6 +173,8 @@ class Document(Base):
     # tips: the account (user name) or API token owner that submitted it, and their note
     submitted_by: Mapped[str | None] = mapped_column(String(200))
     submit_note: Mapped[str | None] = mapped_column(Text)
+    # imported social posts: platform figures as exported {reactions, shares, comments, likes, type, parent_url}
+    engagement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     language: Mapped[str | None] = mapped_column(String(20))
     extracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     extractor_version: Mapped[str | None] = mapped_column(String(60))

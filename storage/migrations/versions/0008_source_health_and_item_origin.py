@@ -30,10 +30,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('origin', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('submitted_by', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('submit_note', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('engagement', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_column('engagement')
         batch_op.drop_column('submit_note')
         batch_op.drop_column('submitted_by')
         batch_op.drop_column('origin')
