@@ -396,48 +396,31 @@ def text_line(raw: bytes, offset: int) -> int:
 
 # -- tingia.gov.vn ------------------------------------------------------------------------------
 
-def _xml_root(xml: str | bytes) -> Any:
-    from lxml import etree
+def _sitemap(xml: str | bytes) -> Any:
+    from crawlers.sitemaps import SitemapError, read_sitemap
 
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    data = data.lstrip(b"\xef\xbb\xbf").lstrip()
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
     try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(f"sitemap không phải XML hợp lệ: {exc}") from exc
+        return read_sitemap(data, strict=True)
+    except SitemapError as exc:
+        what = ("không phải XML hợp lệ" if str(exc).startswith("not XML")
+                else "không phải sitemap (cần <urlset> hoặc <sitemapindex>)" if str(exc).startswith("not a sitemap")
+                else "không đọc được sitemap")
+        raise ValueError(f"{what}: {exc}") from exc
 
 
 def parse_sitemap(xml: str | bytes) -> list[tuple[str, str | None]]:
     """[(url, lastmod)] of a sitemap (``<urlset>``: page URLs) or sitemap index
     (``<sitemapindex>``: URLs of further sitemaps), in file order, duplicates dropped.
     ``lastmod`` is ``YYYY-MM-DD`` (from a W3C date or datetime) or None. Namespace-agnostic;
-    entities are not resolved and nothing is fetched. Raises ValueError for non-sitemap XML."""
-    root = _xml_root(xml)
-    kind = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
-    if kind not in ("urlset", "sitemapindex"):
-        raise ValueError(f"không phải sitemap (phần tử gốc <{kind}>, cần <urlset> hoặc <sitemapindex>)")
-    out, seen = [], set()
-    for entry in root:
-        if not isinstance(entry.tag, str) or entry.tag.rsplit("}", 1)[-1] not in ("url", "sitemap"):
-            continue
-        loc = lastmod = None
-        for child in entry:
-            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            if name == "loc":
-                loc = (child.text or "").strip()
-            elif name == "lastmod":
-                lastmod = parse_date((child.text or "").strip())
-        if loc and loc.startswith(("http://", "https://")) and loc not in seen:
-            seen.add(loc)
-            out.append((loc, lastmod))
-    return out
+    entities are not resolved and nothing is fetched (:func:`crawlers.sitemaps.read_sitemap`).
+    Raises ValueError for non-sitemap or malformed XML."""
+    return [(e.loc, parse_date(e.lastmod) if e.lastmod else None) for e in _sitemap(xml).entries]
 
 
 def is_sitemap_index(xml: str | bytes) -> bool:
     """True when ``xml`` is a ``<sitemapindex>`` (its URLs are sitemaps, not articles)."""
-    root = _xml_root(xml)
-    return isinstance(root.tag, str) and root.tag.rsplit("}", 1)[-1] == "sitemapindex"
+    return bool(_sitemap(xml).kind == "sitemapindex")
 
 
 _TITLE_PREFIX = re.compile(
