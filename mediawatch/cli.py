@@ -135,12 +135,72 @@ def demo(
 
 
 @app.command()
-def crawl(log_level: LogLevel = "WARNING") -> None:
-    """Crawl the configured sources and store what they return (no processing)."""
-    from mediawatch.cycle import crawl_only
+def crawl(
+    distributed: Annotated[bool, typer.Option("--distributed", help="Queue the sources in Redis for the crawl workers instead of crawling here")] = False,
+    due: Annotated[bool, typer.Option("--due", help="With --distributed: only the sources whose crawl interval is up (leased; run it every minute)")] = False,
+    log_level: LogLevel = "WARNING",
+) -> None:
+    """Crawl the configured sources and store what they return (no processing).
+
+    With --distributed the sources are queued for `mediawatch crawl-worker` processes
+    (docs/deployment.md) and the command returns at once.
+    """
+    _logging(log_level)
+    if due and not distributed:
+        raise typer.BadParameter("--due only works with --distributed")
+    if not distributed:
+        from mediawatch.cycle import crawl_only
+
+        _report(crawl_only(_settings()), False)
+        return
+    import datetime as dt
+
+    from crawlers.distributed import enqueue_due, enqueue_sources
+    from mediawatch.cycle import configured_sources, open_database
+    from storage.db import session_scope
+
+    settings = _settings()
+    specs = [s for s in configured_sources(settings) if s.enabled]
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        with open_database(settings) as factory, session_scope(factory) as session:
+            result = (enqueue_due(session, settings, dt.datetime.now(dt.UTC), specs) if due
+                      else enqueue_sources(session, settings, specs))
+    except RedisConnectionError as exc:
+        console.print(f"[red]Không kết nối được Redis ({settings.redis_url}): {exc}[/red]")
+        raise typer.Exit(1) from exc
+    if result["sources"]:
+        console.print(f"Đã xếp {result['sources']} nguồn vào hàng đợi (lượt số {result['run_id']}).")
+    else:
+        console.print("Không có nguồn nào đến hạn.")
+
+
+@app.command("crawl-worker")
+def crawl_worker(
+    idle_timeout: Annotated[float | None, typer.Option("--idle-timeout", help="Stop after this many idle seconds (default: MEDIAWATCH_WORKER_IDLE_TIMEOUT; 0 = never)")] = None,
+    process: Annotated[bool | None, typer.Option("--process/--no-process", help="Process stored documents here (default: MEDIAWATCH_WORKER_PROCESS)")] = None,
+    log_level: LogLevel = "INFO",
+) -> None:
+    """Run a long-lived crawl worker: takes requests from the shared Redis queue and stores results in the database.
+
+    Start one or more per machine (docs/deployment.md); `mediawatch crawl --distributed` queues the sources.
+    """
+    from crawlers.distributed import run_worker
 
     _logging(log_level)
-    _report(crawl_only(_settings()), False)
+    settings = _settings()
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        stats = run_worker(settings, idle_timeout, process)
+    except RedisConnectionError as exc:
+        console.print(f"[red]Không kết nối được Redis ({settings.redis_url}): {exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Bộ thu thập dừng: {stats.get('downloader/request_count', 0)} yêu cầu, "
+                  f"{stats.get('item_scraped_count', 0)} mục ({stats.get('finish_reason', '')}).")
+    print(json.dumps({"pid": os.getpid(), "requests": stats.get("downloader/request_count", 0),  # noqa: T201
+                      "items": stats.get("item_scraped_count", 0), "finish_reason": stats.get("finish_reason")}))
 
 
 @app.command()
@@ -686,6 +746,118 @@ def refresh_blocklist(
         except FileNotFoundError as exc:
             raise ValueError(f"Không tìm thấy tệp: {path}") from exc
     console.print(f"Đã cập nhật danh sách chặn: {n} mục.")
+
+
+@app.command("import-social")
+def import_social_cmd(
+    path: Annotated[Path, typer.Argument(help="Export file: CrowdTangle CSV, Graph API /posts JSON or Facebook DYI JSON")],
+    source: Annotated[str, typer.Option("--source", help="Source key (a social source of sources.yaml, or a new key)")],
+    fmt: Annotated[str | None, typer.Option("--format", help="json or csv (default: from the file's first character)")] = None,
+    mapping: Annotated[str | None, typer.Option("--mapping", help="Export mapping name (default: detected): crowdtangle-csv, graph-json, facebook-dyi-posts, facebook-dyi-comments")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object on the last line")] = False,
+    log_level: LogLevel = "WARNING",
+) -> None:
+    """Import public page/group posts and comments from a platform export (authors stored only as keyed hashes)."""
+    from crawlers.social_import import FORMATS, SocialImportError, import_social
+
+    _logging(log_level)
+    if fmt not in (None, "json", "csv") or (mapping and mapping not in FORMATS):
+        console.print(f"[red]--format phải là json hoặc csv; --mapping là một trong: {', '.join(FORMATS)}[/red]")
+        raise typer.Exit(2)
+    try:
+        summary = import_social(_settings(), path, source, container=fmt, fmt_name=mapping)
+    except SocialImportError as exc:
+        console.print(f"[red]{exc.message_vi}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    console.print(f"Lượt nhập số {summary.run_id} ({summary.format}): {summary.rows} bài viết và bình luận, "
+                  f"{summary.documents} mục mới; theo trạng thái: "
+                  + ", ".join(f"{k}: {v}" for k, v in summary.statuses.items()), soft_wrap=True)
+    for err in summary.errors[:50]:
+        console.print(f"[yellow]Không đọc được {err}[/yellow]", soft_wrap=True)
+    if len(summary.errors) > 50:
+        console.print(f"[yellow]… và {len(summary.errors) - 50} dòng lỗi khác (xem run_items).[/yellow]")
+    if as_json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False))  # noqa: T201 - machine-readable output
+
+
+sources_app = typer.Typer(help="Sources' health: list, pause and resume (automatic pauses: README, Source health).",
+                          no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the sources with their health: failures in a row, backoff, pause and its reason."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from mediawatch.cycle import open_database
+    from pipeline.sourcehealth import Health, status
+    from storage.db import session_scope
+    from storage.models import Source
+
+    settings = _settings()
+    tz, now = ZoneInfo(settings.timezone), dt.datetime.now(dt.UTC)
+    labels = {"active": "hoạt động", "backoff": "chờ theo yêu cầu máy chủ", "paused": "tạm dừng",
+              "probing": "sẽ thử lại"}
+
+    def when(t: Any) -> str:
+        return t.astimezone(tz).strftime("%d/%m/%Y %H:%M") if t else "—"
+
+    table = Table(title="Nguồn tin")
+    for col in ("Mã", "Tên", "Tình trạng", "Lỗi liên tiếp", "Tổng lỗi", "Chờ đến", "Tạm dừng đến", "Lý do / lỗi gần nhất"):
+        table.add_column(col, overflow="fold")
+    with open_database(settings) as factory, session_scope(factory) as session:
+        for src in session.scalars(select(Source).order_by(Source.enabled.desc(), Source.name)):
+            state = status(Health.of(src), now)
+            label = labels[state] if src.enabled else "đã tắt"
+            until = when(src.paused_until) if src.paused_until else ("đến khi tiếp tục thủ công" if src.paused_at else "—")
+            table.add_row(src.key, src.name, label, str(src.consecutive_failures or 0), str(src.error_count or 0),
+                          when(src.backoff_until) if state == "backoff" else "—", until,
+                          (src.pause_reason or src.last_error or "")[:200] or "—")
+    out.print(table)
+
+
+def _set_paused(key: str, paused: bool, reason: str | None, hours: float | None) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from mediawatch.cycle import open_database
+    from pipeline.sourcehealth import set_paused
+    from storage.db import session_scope
+    from storage.models import Source
+
+    actor = os.environ.get("USER", "cli")
+    with open_database(_settings()) as factory, session_scope(factory) as session:
+        src = session.scalar(select(Source).where(Source.key == key))
+        if src is None:
+            console.print(f"[red]Không có nguồn “{key}” (xem mediawatch sources list).[/red]")
+            raise typer.Exit(1)
+        changed = set_paused(session, src, paused, actor, dt.datetime.now(dt.UTC),
+                             reason=reason or f"tạm dừng bởi {actor}", hours=hours)
+    if not changed:
+        console.print(f"Nguồn “{key}” {'đã tạm dừng từ trước' if paused else 'không bị tạm dừng'}; không thay đổi gì.")
+    elif paused:
+        console.print(f"Đã tạm dừng nguồn “{key}”" + (f" trong {hours:g} giờ." if hours else " đến khi tiếp tục thủ công."))
+    else:
+        console.print(f"Đã cho nguồn “{key}” hoạt động trở lại.")
+
+
+@sources_app.command("pause")
+def sources_pause(key: Annotated[str, typer.Argument(help="Source key (mediawatch sources list)")],
+                  reason: Annotated[str | None, typer.Option(help="Why (shown on the sources page)")] = None,
+                  hours: Annotated[float | None, typer.Option(min=0.1, help="Resume automatically after this many hours")] = None) -> None:
+    """Pause a source (audited): not crawled until resumed (or for --hours)."""
+    _set_paused(key, True, reason, hours)
+
+
+@sources_app.command("resume")
+def sources_resume(key: Annotated[str, typer.Argument(help="Source key (mediawatch sources list)")]) -> None:
+    """Resume a paused source at once (audited); also clears a Retry-After backoff."""
+    _set_paused(key, False, None, None)
 
 
 @db_app.command("upgrade")
