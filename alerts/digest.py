@@ -39,6 +39,7 @@ STATUS_LABELS = {
     "ok": "Đã xử lý", "dup-url": "Trùng URL", "dup-text": "Trùng nội dung", "off-area": "Ngoài địa bàn",
     "not-vi": "Không phải tiếng Việt", "fetch-error": "Lỗi tải trang", "parse-error": "Lỗi trích xuất",
     "robots-disallowed": "Bị robots.txt chặn", "quarantined": "Cách ly (lỗi xử lý)",
+    "debunk": "Đưa vào bộ nhớ tin đã bác bỏ",
 }
 TRIAGE_LABELS = {"new": "Mới", "in_review": "Đang xem xét", "routed": "Đã chuyển", "acknowledged": "Đã tiếp nhận",
                  "resolved": "Đã giải quyết", "dismissed": "Đã bỏ qua"}
@@ -74,6 +75,7 @@ class DigestData:
     open_items: int = 0
     file_date: str = ""
     sources_silent: list[dict[str, Any]] = field(default_factory=list)
+    sources_paused: list[dict[str, Any]] = field(default_factory=list)
     audience: str = ""  # "" = the whole office; else the unit's name (items routed to it)
     window_label: str = ""
 
@@ -111,12 +113,14 @@ def _explain(flag: Any) -> str:
 
 def source_health(session: Session, now: dt.datetime, silent_hours: float, tz: ZoneInfo) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(failing, silent) enabled sources: failing = the last attempt ended in an error;
-    silent = no new document for ``silent_hours`` (each dict: name, error / last_item)."""
+    silent = no new document for ``silent_hours`` (each dict: name, error / last_item).
+    Paused sources are left to :func:`paused_sources`."""
     failing, silent = [], []
     newest = dict(session.execute(select(Document.source_id, func.max(Document.created_at))
                                   .group_by(Document.source_id)).all())
     cutoff = now - dt.timedelta(hours=silent_hours)
-    for src in session.scalars(select(Source).where(Source.enabled.is_(True)).order_by(Source.name)):
+    for src in session.scalars(select(Source).where(Source.enabled.is_(True), Source.paused_at.is_(None))
+                               .order_by(Source.name)):
         if src.last_error_at and (src.last_success_at is None or src.last_error_at > src.last_success_at):
             failing.append({"source": src.key, "name": src.name, "error": (src.last_error or "lỗi không rõ")[:300]})
         last = newest.get(src.id)
@@ -124,6 +128,20 @@ def source_health(session: Session, now: dt.datetime, silent_hours: float, tz: Z
             silent.append({"source": src.key, "name": src.name,
                            "last_item": last.astimezone(tz).strftime("%d/%m/%Y %H:%M") if last else "chưa có bài nào"})
     return failing, silent
+
+
+def paused_sources(session: Session, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Enabled paused sources (pipeline/sourcehealth.py), each: name, reason (last error, or who
+    paused it), failures in a row, since and until (local "dd/mm/yyyy HH:MM"; until "" when only a
+    person can resume it)."""
+    out = []
+    for src in session.scalars(select(Source).where(Source.enabled.is_(True), Source.paused_at.is_not(None))
+                               .order_by(Source.name)):
+        out.append({"source": src.key, "name": src.name, "reason": (src.pause_reason or "lỗi không rõ")[:300],
+                    "failures": src.consecutive_failures or 0,
+                    "since": src.paused_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+                    "until": src.paused_until.astimezone(tz).strftime("%d/%m/%Y %H:%M") if src.paused_until else ""})
+    return out
 
 
 def _digest_item(session: Session, item: TriageItem, units: dict[int, str], sources: dict[int, str | None],
@@ -179,6 +197,7 @@ def collect_digest(session: Session, settings: Any, now: dt.datetime, since: dt.
     return DigestData(run_id=run.id if run is not None else None, generated_at=local.strftime("%d/%m/%Y %H:%M"),
                       date_label=local.strftime("%d/%m/%Y"), status_counts=status_counts,
                       triage_status_counts=dict(triage_counts), sources_failed=failing, sources_silent=silent,
+                      sources_paused=paused_sources(session, tz),
                       items=items, topic_labels=topic_labels or {},
                       open_items=sum(n for st, n in triage_counts.items() if st in open_states),
                       file_date=local.strftime("%Y-%m-%d"),

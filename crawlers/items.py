@@ -1,7 +1,8 @@
 """Records the crawler hands to the pipeline (one JSON object per line).
 
 ``source_result``: one per source per crawl: ok, HTTP status, error, entry count,
-conditional-GET validators, parse problems.
+conditional-GET validators, parse problems, and ``retry_after`` (seconds the server asked to
+wait with Retry-After when the source request was given up; None otherwise, see crawlers/health.py).
 ``page``: one per article candidate: the original URL, the feed entry it came
 from (if any), and either the body (base64) or the error that prevented it, or
 ``skipped`` ("known": URL already stored; "robots": disallowed).
@@ -15,10 +16,11 @@ from typing import Any
 
 def source_result(source: str, *, ok: bool, status_code: int | None = None, error: str | None = None,
                   entries: int = 0, not_modified: bool = False, etag: str | None = None,
-                  last_modified: str | None = None, problems: list[str] | None = None) -> dict[str, Any]:
+                  last_modified: str | None = None, problems: list[str] | None = None,
+                  retry_after: float | None = None) -> dict[str, Any]:
     return {"type": "source_result", "source": source, "ok": ok, "status_code": status_code,
             "error": error, "entries": entries, "not_modified": not_modified, "etag": etag,
-            "last_modified": last_modified, "problems": problems or []}
+            "last_modified": last_modified, "problems": problems or [], "retry_after": retry_after}
 
 
 def page(source: str, url: str, *, entry: dict[str, Any] | None = None, final_url: str | None = None,

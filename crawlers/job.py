@@ -40,12 +40,18 @@ def scrapy_settings(cfg: dict[str, Any]) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": cfg.get("log_level", "WARNING"),
+        "RETRY_HTTP_CODES": [408, 429, 500, 502, 503, 504],  # crawlers/health.py waits before each retry
+        "MEDIAWATCH_RETRY_AFTER_MAX_SECONDS": cfg.get("retry_after_max_seconds", 120.0),
+        "MEDIAWATCH_RETRY_BACKOFF_BASE_SECONDS": cfg.get("retry_backoff_base_seconds", 2.0),
+        "MEDIAWATCH_RETRY_BACKOFF_MAX_SECONDS": cfg.get("retry_backoff_max_seconds", 60.0),
         "HTTPCACHE_ENABLED": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "DOWNLOADER_MIDDLEWARES": {"crawlers.ssrf.SSRFGuardMiddleware": 50,
                                    "crawlers.middleware.ReplayMiddleware": 950},
         "MEDIAWATCH_ALLOW_PRIVATE_TARGETS": bool(cfg.get("allow_private_targets")),
-        "ITEM_PIPELINES": {"crawlers.job.JsonLinesWriter": 100},
+        "ITEM_PIPELINES": {"crawlers.health.RetryAfterPipeline": 50, "crawlers.job.JsonLinesWriter": 100},
+                                   "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+                                   "crawlers.health.BackoffRetryMiddleware": 550,
         "MEDIAWATCH_OUT": cfg["out"],
     }
     if cfg.get("replay_url"):
@@ -93,6 +99,9 @@ def run_crawl(settings: Any, sources: list[SourceSpec], source_state: dict[str, 
                 "max_entries": settings.max_entries_per_feed, "out": str(out_path),
             },
         }
+                "retry_after_max_seconds": settings.retry_after_max_seconds,
+                "retry_backoff_base_seconds": settings.retry_backoff_base_seconds,
+                "retry_backoff_max_seconds": settings.retry_backoff_max_seconds,
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         limit = timeout or max(120.0, settings.download_timeout * 20)
         try:

@@ -77,21 +77,31 @@ def _audit_run(session: Session, run: CrawlRun, action: str, after: dict[str, An
 
 
 def crawl_into(session: Session, settings: Settings, run: CrawlRun, specs: list[SourceSpec]) -> tuple[list[int], list[dict[str, Any]]]:
-    """Crawl ``specs`` and store what came back; returns (new document ids, failed sources)."""
-    rows = sync_sources(session, specs)
+    """Crawl ``specs`` and store what came back; returns (new document ids, failed sources).
+
+    Paused sources and sources in Retry-After backoff are left out (pipeline/sourcehealth.py);
+    each crawled source's health is updated and an automatic pause is mailed (alerts/sourcepause.py).
+    """
+    from alerts.sourcepause import send_pause_alerts
+    from pipeline.sourcehealth import crawlable_rows
+
+    rows = crawlable_rows(sync_sources(session, specs), utcnow())
+    specs = [s for s in specs if s.key in rows]
     state = {k: {"etag": r.http_etag, "last_modified": r.http_last_modified}
              for k, r in rows.items() if r.http_etag or r.http_last_modified}
     try:
-        records = run_crawl(settings, specs, state, known_urls(session))
+    crawled = True
+        records = run_crawl(settings, specs, state, known_urls(session)) if specs else []
     except CrawlError as exc:
         log.error("crawl failed: %s", exc)
-        records = []
+        records, crawled = [], False  # our failure, not the sources': their health is left alone
     result = ingest(session, run, records, rows, settings)
-    finalize_failed_sources(result, rows)
+    events = finalize_failed_sources(result, rows, settings if crawled else None)
     run.source_results = result.source_results
     run.sources_failed = result.sources_failed
     session.flush()
     return result.new_documents, result.sources_failed
+    send_pause_alerts(session, settings, events)
 
 
 def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: list[int] | None,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from crawlers.items import body_of
 from crawlers.sources import SourceSpec
@@ -140,7 +140,7 @@ def _source_result(rec: dict[str, Any], source: Source | None, result: IngestRes
     if prev is not None and prev.get("ok") and not rec["ok"]:
         return  # a sitemap index may report per child; one good child keeps the source ok
     result.source_results[key] = {k: rec.get(k) for k in ("ok", "status_code", "error", "entries",
-                                                            "not_modified", "problems")}
+                                                            "not_modified", "problems", "retry_after")}
     if source is None:
         return
     if rec["ok"]:
@@ -151,11 +151,32 @@ def _source_result(rec: dict[str, Any], source: Source | None, result: IngestRes
         source.last_error_at, source.last_error = now, rec.get("error")
 
 
-def finalize_failed_sources(result: IngestResult, sources: dict[str, Source]) -> None:
-    """Every source that reported failure, or nothing at all, is listed as failed."""
+def finalize_failed_sources(result: IngestResult, sources: dict[str, Source], settings: Any = None,
+                            now: Any = None) -> list[Any]:
+    """Every source that reported failure, or nothing at all, is listed as failed.
+
+    With ``settings``, each source's health is updated for this crawl (one success or failure per
+    source, :func:`pipeline.sourcehealth.record_crawl`: failure counts, Retry-After backoff,
+    automatic pause/resume, audited); returns the pause/resume events (``HealthEvent``) for the
+    pause alert (:mod:`alerts.sourcepause`). Without ``settings`` returns [].
+    """
+    from pipeline.sourcehealth import Policy, record_crawl
+
+    policy = Policy.from_settings(settings) if settings is not None else None
+    now = now or utcnow()
+    events = []
     for key, src in sources.items():
         res = result.source_results.get(key)
         if res is None:
             result.sources_failed.append({"source": key, "name": src.name, "error": "no response"})
         elif not res.get("ok"):
             result.sources_failed.append({"source": key, "name": src.name, "error": res.get("error")})
+        if policy is not None and src.id is not None:
+            ok = bool(res and res.get("ok"))
+            if res is None:
+                src.last_error_at, src.last_error = now, "no response"
+            event = record_crawl(object_session(src), src, ok, None if ok else (res or {}).get("error") or "no response",
+                                 (res or {}).get("retry_after"), now, policy)
+            if event is not None:
+                events.append(event)
+    return events

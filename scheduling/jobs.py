@@ -47,7 +47,10 @@ def claim_due_sources(session: Session, specs: list[SourceSpec], now: dt.datetim
     """Lease the enabled sources in ``specs`` whose next crawl is due at ``now``.
 
     A compare-and-set UPDATE per source: of several processes, exactly one gets each
-    source until its lease (``lease_s`` seconds) ends or it is released.
+    source until its lease (``lease_s`` seconds) ends or it is released. Sources in
+    Retry-After backoff (``backoff_until`` > now) and paused sources are not due; an
+    automatic pause whose ``paused_until`` has passed is due (the probe crawl,
+    pipeline/sourcehealth.py); a pause without ``paused_until`` (by hand) never is.
     """
     from pipeline.ingest import sync_sources
 
@@ -59,7 +62,9 @@ def claim_due_sources(session: Session, specs: list[SourceSpec], now: dt.datetim
         result = session.execute(
             update(Source).where(Source.id == row.id, Source.enabled.is_(True),
                                  or_(Source.next_crawl_at.is_(None), Source.next_crawl_at <= now),
-                                 or_(Source.crawl_lease_until.is_(None), Source.crawl_lease_until < now))
+                                 or_(Source.crawl_lease_until.is_(None), Source.crawl_lease_until < now),
+                                 or_(Source.backoff_until.is_(None), Source.backoff_until <= now),
+                                 or_(Source.paused_at.is_(None), Source.paused_until <= now))
             .values(crawl_lease_until=now + dt.timedelta(seconds=lease_s), crawl_lease_holder=holder)
             .execution_options(synchronize_session=False))
         session.commit()
@@ -69,7 +74,8 @@ def claim_due_sources(session: Session, specs: list[SourceSpec], now: dt.datetim
 
 
 def reschedule_sources(session: Session, settings: Any, keys: list[str], now: dt.datetime) -> dict[str, int]:
-    """Set each source's adaptive interval and next crawl time, and release its lease; returns {key: seconds}."""
+    """Set each source's adaptive interval and next crawl time (not before its backoff or automatic
+    pause ends), and release its lease; returns {key: seconds}."""
     out = {}
     since = now - dt.timedelta(days=14)
     for src in session.scalars(select(Source).where(Source.key.in_(keys))):
@@ -78,7 +84,8 @@ def reschedule_sources(session: Session, settings: Any, keys: list[str], now: dt
             .where(Document.source_id == src.id, Document.created_at >= since))]
         seconds = adaptive_interval(published, now, settings.crawl_interval_min_minutes * 60,
                                     settings.crawl_interval_max_hours * 3600, settings.crawl_interval_default_minutes * 60)
-        src.crawl_interval_s, src.next_crawl_at = seconds, now + dt.timedelta(seconds=seconds)
+        later = [t for t in (src.backoff_until, src.paused_until if src.paused_at else None) if t is not None]
+        src.crawl_interval_s, src.next_crawl_at = seconds, max([now + dt.timedelta(seconds=seconds), *later])
         src.crawl_lease_until, src.crawl_lease_holder = None, None
         out[src.key] = seconds
     session.commit()
