@@ -14,6 +14,7 @@ SOURCE_KINDS: dict[str, str] = {
     "html": "crawlers.kinds.listing",  # section / listing pages: follow article links
     "urls": "crawlers.kinds.pagelist", # an explicit list of article URLs
     "sitemap": "crawlers.kinds.sitemap",  # XML sitemaps and sitemap indexes
+    "forum": "crawlers.kinds.forum",   # public XenForo 2 forums: listing -> threads -> posts
 }
 
 

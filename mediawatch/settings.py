@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(200_000, description="Extracted text is cut at this size")
     allow_private_targets: bool = Field(False, description="Allow fetching loopback, private, link-local and metadata addresses (off: the SSRF guard refuses them; the replay server needs no exception)")
     replay_url: str | None = Field(None, description="If set (http://127.0.0.1:PORT), every request is answered by the replay server at this address")
-    forum_max_pages: int = Field(3, description="Forum sources: at most this many pages are followed per forum listing and per thread (pageNav next)")
 
     # imports and tips (issue 6)
     import_max_bytes: int = Field(50_000_000, description="mediawatch import-social refuses export files larger than this")
