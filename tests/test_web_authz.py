@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from mediawatch.settings import Settings
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import upgrade
+from storage.models import Source
 from tests.test_web_queue_item import USERS, add_users, insert_item, login, queue_rows
 from web.app import create_app
 
@@ -57,6 +58,8 @@ ROUTES: list[tuple[str, str, tuple[str, ...], dict[str, Any] | None]] = [
     ("GET", "/watchlists/new", EDITORS, None),
     ("POST", "/watchlists", EDITORS, {"name": "Kiểm tra quyền {uniq}", "query": "lừa đảo", "recipients": ""}),
     ("GET", "/sources", EDITORS, None),
+    ("POST", "/sources/kiem-tra-quyen/pause", EDITORS, {"reason": "Kiểm tra quyền"}),
+    ("POST", "/sources/kiem-tra-quyen/resume", EDITORS, {}),
     ("GET", "/admin/users", ("admin",), None),
     ("GET", "/account/tokens", ALL, None),
     ("GET", "/api/queue", ALL, None),
@@ -65,6 +68,10 @@ ROUTES: list[tuple[str, str, tuple[str, ...], dict[str, Any] | None]] = [
     ("POST", "/api/items/{id}/actions", ("admin", "liaison"), {"action": "acknowledge"}),
     ("POST", "/api/items/{id}/actions", EDITORS, {"action": "start_review"}),
     ("GET", "/api/watchlists", EDITORS, None),
+    # tips (issue 6): an empty tip is refused with 422 after authorization (no crawl in this matrix)
+    ("GET", "/tips", EDITORS, None),
+    ("POST", "/tips", EDITORS, {"url": "", "text": ""}),
+    ("POST", "/api/tips", EDITORS, {"note": "trống"}),
 ]
 
 
@@ -96,6 +103,8 @@ def world(tmp_path_factory):  # type: ignore[no-untyped-def]
     engine = make_engine(settings.effective_database_url)
     factory = make_session_factory(engine)
     add_users(factory, settings)
+    with session_scope(factory) as s:  # the source the pause/resume routes act on
+        s.add(Source(key="kiem-tra-quyen", name="Nguồn kiểm tra quyền", kind="rss", url="https://kiemtra.example/rss"))
     app = create_app(settings, factory)
     clients: dict[str, tuple[TestClient, str]] = {"anonymous": (TestClient(app), "")}
     for key in USERS:
