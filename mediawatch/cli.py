@@ -860,6 +860,36 @@ def sources_resume(key: Annotated[str, typer.Argument(help="Source key (mediawat
     _set_paused(key, False, None, None)
 
 
+@app.command()
+def tip(
+    url: Annotated[str | None, typer.Option("--url", help="Link to fetch (through the SSRF guard and the crawler)")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Text to store as a tip")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who submitted it (default: the OS user)")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note kept with the tip")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object on the last line")] = False,
+    log_level: LogLevel = "WARNING",
+) -> None:
+    """Submit a tip (a link or a text): it runs through the pipeline tagged origin=tip; audited."""
+    import getpass
+
+    from mediawatch.cycle import open_database
+    from mediawatch.tips import TipRefused, submit_tip
+    from storage.db import session_scope
+
+    _logging(log_level)
+    settings = _settings()
+    who = by or os.environ.get("USER") or getpass.getuser()
+    try:
+        with open_database(settings) as factory, session_scope(factory) as session:
+            result = submit_tip(session, settings, url=url, text=text, by=who, note=note, via="cli")
+    except TipRefused as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    console.print(result.message, soft_wrap=True)
+    if as_json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))  # noqa: T201 - machine-readable output
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Apply database migrations (Alembic) up to REVISION."""

@@ -18,9 +18,10 @@ import trafilatura
 from lxml import html as lxml_html
 
 from pipeline.dates import date_from_url, fix_outlet_offset, parse_date
+from pipeline.sites import parser_for, site_text
 
 log = logging.getLogger(__name__)
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+mw1"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+mw2"  # mw2: per-site parsers (pipeline/sites)
 # how the pipeline calls trafilatura (benchmarks/pipeline.py uses the same options for its reference)
 TRAFILATURA_OPTIONS = {"with_metadata": True, "include_comments": False, "favor_precision": True}
 _DATE_META = (
@@ -135,8 +136,12 @@ def extract_article(html: str | lxml_html.HtmlElement, url: str, *, entry_date: 
     if there is no main text."""
     tree = parse_html(html) if isinstance(html, str) else html
     meta = page_metadata(tree, url, entry_date, local_tz)
-    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    site = parser_for(url)
+    text = (site_text(site, tree) or "") if site is not None else ""
+    doc = None
+    if not text:  # no site parser, or the page does not have its structure: trafilatura's default
+        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+        text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:
         raise ExtractionError("no main text found")
     title = meta["title"] or getattr(doc, "title", None)

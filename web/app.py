@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from web.deps import LoginRequired
 
 HERE = Path(__file__).resolve().parent
-ROUTERS = ("auth", "queue", "item", "watchlists", "sources", "api", "admin")
+ROUTERS = ("auth", "queue", "item", "watchlists", "sources", "api", "admin", "tips")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 

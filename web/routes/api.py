@@ -502,6 +502,47 @@ def api_item_action(request: Request, item_id: int, body: ActionIn, db: Session 
 
 
 # --------------------------------------------------------------------------
+# Tips
+# --------------------------------------------------------------------------
+
+
+class TipIn(BaseModel):
+    """A tip: exactly one of ``url`` (fetched by the crawler) or ``text`` (stored as it is)."""
+
+    url: str | None = Field(None, max_length=2000, description="http(s) link to fetch; internal addresses are refused")
+    text: str | None = Field(None, max_length=200_000, description="Pasted text (at most MEDIAWATCH_TIP_MAX_TEXT_CHARS)")
+    note: str | None = Field(None, max_length=2000, description="The sender's note")
+
+
+class TipOut(BaseModel):
+    status: str = Field(description="Final status of the tip's document (ok, off-area, dup-url, fetch-error, ...)")
+    existing: bool = Field(description="The link or text was already stored: document_id is the existing document")
+    document_id: int | None
+    triage_item_id: int | None = Field(description="The triage item of the document's cluster, when there is one")
+    url: str = Field(description="The link, or tip:<sha256> for a pasted text")
+    message: str = Field(description="Kết quả (tiếng Việt)")
+
+
+@router.post("/tips", response_model=TipOut, status_code=201, summary="Submit a tip (link or text)",
+             responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
+             description="Admin, analyst. The link is checked by the SSRF guard and fetched by the crawler; a text "
+                         "becomes a document directly; both then run through the pipeline. The document is tagged "
+                         "origin=tip and submitted_by = the token's (or session's) user. Audited (tip.submitted). "
+                         "A refused tip is 422 with a Vietnamese `detail`.")
+def api_tip(request: Request, body: TipIn, db: Session = Depends(get_db),  # noqa: B008
+            user: User = Depends(require_user(*EDITORS))) -> Any:  # noqa: B008
+    from mediawatch.tips import TipRefused, submit_tip
+
+    check_csrf(request, None)
+    try:
+        result = submit_tip(db, request.app.state.settings, url=body.url, text=body.text, by=user.username,
+                            note=body.note, via="api")
+    except TipRefused as exc:
+        return _refuse(str(exc))
+    return JSONResponse(TipOut(**result.as_dict()).model_dump(), status_code=201)
+
+
+# --------------------------------------------------------------------------
 # Watchlists
 # --------------------------------------------------------------------------
 

@@ -140,6 +140,7 @@ class DocView:
     fetched: str = ""
     sha256: str | None = None
     has_raw: bool = False
+    tip_by: str | None = None  # tips: who submitted it
 
 
 def _flag_view(flag: Flag) -> FlagView:
@@ -237,7 +238,8 @@ def item_context(request: Request, db: Session, user: User, item: TriageItem) ->
             text=highlight_html(d.text or d.entry_summary, terms) if n < MAX_TEXT_DOCS else None,
             flags=[_flag_view(f) for f in flags.get(d.id, [])],
             model_versions=sorted((plain(str(k)), plain(str(v))) for k, v in (d.model_versions or {}).items()),
-            fetched=local_time(d.fetched_at, tz, with_seconds=True), sha256=d.raw_sha256, has_raw=d.id in with_raw))
+            fetched=local_time(d.fetched_at, tz, with_seconds=True), sha256=d.raw_sha256, has_raw=d.id in with_raw,
+            tip_by=(d.submitted_by or "không rõ") if d.origin == "tip" else None))
     debunks: dict[str, dict[str, Any]] = {}
     for fl in flags.values():
         for f in fl:
