@@ -25,6 +25,7 @@ from crawlers.job import CrawlError, run_crawl
 from crawlers.replay import ReplayServer
 from crawlers.sources import SourceSpec, load_sources, sources_from_replay_map
 from mediawatch.settings import Settings
+from pipeline.factcheck import harvest_debunks
 from pipeline.ingest import finalize_failed_sources, ingest, known_urls, sync_sources
 from pipeline.process import process_pending
 from pipeline.triage import Routing, update_triage
@@ -89,8 +90,8 @@ def crawl_into(session: Session, settings: Settings, run: CrawlRun, specs: list[
     specs = [s for s in specs if s.key in rows]
     state = {k: {"etag": r.http_etag, "last_modified": r.http_last_modified}
              for k, r in rows.items() if r.http_etag or r.http_last_modified}
-    try:
     crawled = True
+    try:
         records = run_crawl(settings, specs, state, known_urls(session)) if specs else []
     except CrawlError as exc:
         log.error("crawl failed: %s", exc)
@@ -100,15 +101,17 @@ def crawl_into(session: Session, settings: Settings, run: CrawlRun, specs: list[
     run.source_results = result.source_results
     run.sources_failed = result.sources_failed
     session.flush()
-    return result.new_documents, result.sources_failed
     send_pause_alerts(session, settings, events)
+    return result.new_documents, result.sources_failed
 
 
 def process_into(session: Session, settings: Settings, run: CrawlRun, doc_ids: list[int] | None,
                  progress: Progress | None = None) -> int:
-    """Process pending documents, record their final statuses, refresh triage; returns triage items created."""
-    statuses = process_pending(session, settings, doc_ids,
-                               progress=(lambda i, n: progress("process", i, n)) if progress else None)
+    """Process pending documents, record their final statuses, refresh triage; returns triage items created.
+    Pages of fact-check sources go to the debunk memory first (:mod:`pipeline.factcheck`)."""
+    statuses = harvest_debunks(session, settings, doc_ids).statuses
+    statuses.update(process_pending(session, settings, doc_ids,
+                                    progress=(lambda i, n: progress("process", i, n)) if progress else None))
     clusters: set[int] = set()
     ids = sorted(statuses)
     for start in range(0, len(ids), 500):

@@ -38,7 +38,7 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 FINAL_STATUSES = ("ok", "dup-url", "dup-text", "off-area", "not-vi", "fetch-error", "parse-error",
-                  "robots-disallowed", "quarantined")
+                  "robots-disallowed", "quarantined", "debunk")  # debunk: see pipeline.factcheck
 BACKGROUND_DOCS = 2000
 CLASSIFY_CHUNK = 25  # documents per worker call: classifiers run on the chunk at once
 

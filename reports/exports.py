@@ -33,7 +33,7 @@ DOCUMENT_COLUMNS = ["Mã bài", "Trạng thái", "Tiêu đề", "URL", "Nguồn"
 MAX_CELL_CHARS = 32_000
 QUEUE_STATUSES = ("new", "in_review", "routed", "acknowledged", "resolved", "dismissed")
 DOCUMENT_STATUSES = ("ok", "dup-url", "dup-text", "off-area", "not-vi", "fetch-error", "parse-error",
-                     "robots-disallowed", "quarantined", "fetched")  # Excel's cell limit is 32,767 characters
+                     "robots-disallowed", "quarantined", "debunk", "fetched")  # Excel's cell limit is 32,767 characters
 
 
 class ExportError(ValueError):
