@@ -35,7 +35,8 @@ def scrapy_settings(cfg: dict[str, Any]) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": cfg["per_host_concurrency"],
         "DOWNLOAD_TIMEOUT": cfg["download_timeout"],
         "DOWNLOAD_MAXSIZE": cfg["max_response_bytes"],
-        "DOWNLOAD_WARNSIZE": 0,
+        "DOWNLOAD_WARNSIZE": cfg["max_response_bytes"] // 2,  # logged; decompressed size counts too
+        "REDIRECT_MAX_TIMES": 10,  # loops and long chains end as "redirect loop" / "too many redirects"
         "RETRY_TIMES": cfg["retry_times"],
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

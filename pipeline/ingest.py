@@ -2,7 +2,9 @@
 sections, and one run item per fetched item.
 
 Statuses decided here: ``dup-url`` (canonical URL already stored, or seen
-earlier in this run), ``fetch-error`` (page failed and there is no feed entry
+earlier in this run; the page's final URL after redirects counts too, so two
+entries redirecting to one article store it once; the run item points at the
+stored document), ``fetch-error`` (page failed and there is no feed entry
 to fall back on), ``robots-disallowed``. Everything else becomes a document in
 state ``fetched`` for :mod:`pipeline.process` to finish.
 """
@@ -77,7 +79,7 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
     """Write crawl records to the database (idempotent: known URLs become dup-url)."""
     result = IngestResult()
     now = utcnow()
-    seen: set[str] = set()
+    seen: dict[str, int | None] = {}  # canonical URL (requested or final) -> document id stored in this run
     for rec in records:
         source = sources.get(rec["source"])
         if rec["type"] == "source_result":
@@ -86,8 +88,13 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
         entry = rec.get("entry") or {}
         url = rec.get("url") or entry.get("url") or ""
         canon = canonical_url(url)
+        final = canonical_url(rec["final_url"]) if rec.get("final_url") else canon
         if rec.get("skipped") == "known" or canon in seen:
-            _record(session, run, source, url, "dup-url", "canonical URL already stored")
+            _record(session, run, source, url, "dup-url", "canonical URL already stored", seen.get(canon))
+            continue
+        if final != canon and final in seen:
+            _record(session, run, source, url, "dup-url", f"redirects to {final[:500]}, already stored",
+                    seen[final])
             continue
         if len(canon) > MAX_URL:
             _record(session, run, source, url, "parse-error", f"URL longer than {MAX_URL} characters")
@@ -97,14 +104,21 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
             continue
         existing = session.scalar(select(Document.id).where(Document.url_canonical == canon))
         if existing is not None:
-            seen.add(canon)
+            seen[canon] = existing
             _record(session, run, source, url, "dup-url", "canonical URL already stored", existing)
             continue
+        if final != canon and len(final) <= MAX_URL:
+            existing = session.scalar(select(Document.id).where(Document.url_canonical == final))
+            if existing is not None:
+                seen[canon] = seen[final] = existing
+                _record(session, run, source, url, "dup-url", f"redirects to {final[:500]}, already stored",
+                        existing)
+                continue
         body = body_of(rec)
         if body is None and not (entry.get("title") or entry.get("summary")):
             _record(session, run, source, url, "fetch-error", rec.get("error") or "no body")
             continue
-        seen.add(canon)
+        seen[canon] = None
         doc = Document(url_canonical=canon, source_id=source.id if source else None, first_run_id=run.id,
                        status=PENDING)
         # imports and tips (issue 6): how the item entered, who submitted it, platform figures
@@ -129,6 +143,9 @@ def ingest(session: Session, run: CrawlRun, records: list[dict[str, Any]], sourc
             doc.raw_gzip = gzip.compress(body[: settings.max_response_bytes])
         session.add(doc)
         session.flush()
+        seen[canon] = doc.id
+        if body is not None:  # only a fetched page's final URL is known to be this document
+            seen.setdefault(final, doc.id)
         result.new_documents.append(doc.id)
     session.flush()
     return result
