@@ -8,6 +8,15 @@ content_type, snapshot, kind) and serves the file with its recorded
 Content-Type, an ETag and conditional-GET support (304). Unknown URLs get 404.
 One URL may have several captures: ``snapshot`` picks one by file stem,
 otherwise the last row wins. Tests can add synthetic routes (errors, delays).
+
+Synthetic routes for hostile-input tests (:class:`ReplayEntry` fields):
+``headers`` (extra response headers, e.g. Content-Encoding or Location),
+``chunks`` (a callable yielding the body piece by piece, sent with chunked
+transfer encoding and no Content-Length: bodies bigger than memory, streamed
+from a file), ``chunk_delay`` (seconds between pieces: a trickling body),
+``max_hits`` (answer this way only N times, then fall through to the next
+entry for the URL: 503 then 200). :func:`robots_entry` and
+:func:`redirect_entry` build robots.txt and redirect routes.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,12 +51,30 @@ class ReplayEntry:
     status: int = 200
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    chunks: Callable[[], Iterable[bytes]] | None = None
+    chunk_delay: float = 0.0
+    max_hits: int | None = None
+    served: int = 0
 
     def read(self) -> bytes:
         if self.body is not None:
             return self.body
         assert self.path is not None
         return self.path.read_bytes()
+
+
+def robots_entry(site: str, body: bytes | str, status: int = 200,
+                 content_type: str = "text/plain; charset=utf-8") -> ReplayEntry:
+    """A route answering ``site``/robots.txt (``site`` like ``https://host``) with ``body``."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return ReplayEntry(url=site.rstrip("/") + "/robots.txt", content_type=content_type, kind="robots",
+                       body=data, status=status)
+
+
+def redirect_entry(url: str, location: str, status: int = 302) -> ReplayEntry:
+    """A route answering ``url`` with a redirect (``status``) to ``location``."""
+    return ReplayEntry(url=url, content_type="text/html; charset=utf-8", kind="redirect", status=status,
+                       body=b"", headers={"Location": location})
 
 
 def read_replay_map(corpus_dir: Path) -> list[ReplayEntry]:
@@ -117,6 +145,7 @@ class ReplayServer:
     def __init__(self, entries: list[ReplayEntry] | None = None, host: str = "127.0.0.1") -> None:
         self._by_url: dict[str, list[ReplayEntry]] = {}
         self.hits: list[str] = []
+        self._lock = threading.Lock()
         for entry in entries or []:
             self.add(entry)
         self._host = host
@@ -143,7 +172,13 @@ class ReplayServer:
                 if entry.snapshot == snapshot:
                     return entry
             return None
-        return group[-1]
+        with self._lock:
+            for entry in group:
+                if entry.max_hits is not None and entry.served < entry.max_hits:
+                    entry.served += 1
+                    return entry
+        unlimited = [e for e in group if e.max_hits is None]
+        return unlimited[-1] if unlimited else group[-1]
 
     @property
     def base_url(self) -> str:
@@ -174,6 +209,9 @@ class ReplayServer:
                     return
                 if entry.delay:
                     time.sleep(entry.delay)
+                if entry.chunks is not None:
+                    self._send_chunked(entry)
+                    return
                 body = entry.read()
                 etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
                 headers = {"ETag": etag, **entry.headers}
@@ -181,6 +219,27 @@ class ReplayServer:
                     self._send(304, b"", entry.content_type, headers)
                     return
                 self._send(entry.status, body, entry.content_type, headers)
+
+            def _send_chunked(self, entry: ReplayEntry) -> None:
+                try:
+                    self.send_response(entry.status)
+                    self.send_header("Content-Type", entry.content_type)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    for key, value in entry.headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    assert entry.chunks is not None
+                    for piece in entry.chunks():
+                        if not piece:
+                            continue
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                        if entry.chunk_delay:
+                            time.sleep(entry.chunk_delay)
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                    log.debug("replay client went away mid-body")
+                    self.close_connection = True
 
             def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
                 try:
@@ -197,6 +256,7 @@ class ReplayServer:
 
         self._httpd = ThreadingHTTPServer((self._host, 0), Handler)
         self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: log.debug("replay: client %s went away", address)  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replay", daemon=True)
         self._thread.start()
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from crawlers.sources import SourceSpec
 from pipeline.canonical import canonical_url
 
 log = logging.getLogger(__name__)
+HANDLED_STATUSES = [304, *range(400, 600)]
 
 
 class MonitorSpider(scrapy.Spider):
@@ -58,9 +60,12 @@ class MonitorSpider(scrapy.Spider):
 
     def make_request(self, url: str, source: SourceSpec, *, callback: str, entry: dict[str, Any] | None = None,
                      headers: dict[str, str] | None = None) -> scrapy.Request:
-        meta = {"source": source.key, "entry": entry, "handle_httpstatus_all": True,
+        # every status except redirects reaches the callbacks (handle_httpstatus_all would also
+        # switch Scrapy's RedirectMiddleware off: a 301 page was stored with an empty body)
+        meta = {"source": source.key, "entry": entry, "handle_httpstatus_list": HANDLED_STATUSES,
                 "replay_snapshot": source.replay_snapshot if callback == "parse_source" else None,
-                "is_source_request": callback == "parse_source"}
+                "is_source_request": callback == "parse_source",
+                "requested_url": url}  # kept through redirects: the item is recorded under it
         return scrapy.Request(url, callback=getattr(self, callback), errback=self.on_error,
                               headers=headers, meta=meta, dont_filter=True)
 
@@ -86,32 +91,59 @@ class MonitorSpider(scrapy.Spider):
     def parse_article(self, response: Any) -> Iterable[Any]:
         meta = response.meta
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        requested = meta.get("requested_url") or meta.get("replay_original_url") or response.request.url
         if response.status >= 400:
-            yield items.page(meta["source"], response.url, entry=meta["entry"], status_code=response.status,
-                             error=f"HTTP {response.status}")
+            yield items.page(meta["source"], requested, entry=meta["entry"], final_url=response.url,
+                             status_code=response.status, error=f"HTTP {response.status}")
             return
-        yield items.page(meta["source"], response.request.meta.get("replay_original_url") or response.request.url,
+        yield items.page(meta["source"], requested,
                          entry=meta["entry"], final_url=response.url, status_code=response.status,
                          content_type=ctype, body=response.body)
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request
         meta = request.meta
-        url = meta.get("replay_original_url") or request.url
-        reason = _describe(failure)
+        url = meta.get("requested_url") or meta.get("replay_original_url") or request.url
+        reason = _describe(failure, self.settings.getint("DOWNLOAD_MAXSIZE") if self.settings else 0)
         if meta.get("is_source_request"):
             log.warning("source %s failed: %s", meta["source"], reason)
             yield items.source_result(meta["source"], ok=False, error=reason)
         else:
             skipped = "robots" if "robots" in reason.lower() else None
+            if skipped is None:
+                log.warning("page %s (source %s) failed: %s", url, meta["source"], reason)
             yield items.page(meta["source"], url, entry=meta.get("entry"), error=reason, skipped=skipped)
 
 
-def _describe(failure: Failure) -> str:
+_MAXSIZE = re.compile(r"(?:download max size|DOWNLOAD_MAXSIZE) \((\d+)(?: B)?\)")
+_TOOK = re.compile(r"took longer than ([\d.]+) seconds")
+
+
+def _describe(failure: Failure, maxsize: int = 0) -> str:
+    """One clear line for a failed request (stored as the item's error / the source's last error).
+
+    Oversized bodies (Content-Length, streamed or after decompression), timeouts and redirect
+    loops / chains get fixed wordings; anything else is ``ExceptionType: message`` (≤ 500 chars).
+    ``maxsize``: DOWNLOAD_MAXSIZE in bytes (Scrapy cancels a streamed body past it without a message).
+    """
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     value = failure.value
     text = str(value) or type(value).__name__
     if "Forbidden by robots.txt" in text:
         return "Forbidden by robots.txt"
+    size = _MAXSIZE.search(text)
+    if size:
+        how = " after decompression" if "decompress" in text else ""
+        return f"response larger than {size.group(1)} bytes{how} (DOWNLOAD_MAXSIZE); not stored"
+    if type(value).__name__ == "DownloadCancelledError" and text == type(value).__name__ and maxsize:
+        return f"response larger than {maxsize} bytes (DOWNLOAD_MAXSIZE, cut while streaming); not stored"
+    took = _TOOK.search(text)
+    if took:
+        return f"timeout: no complete response within {took.group(1)} s (DOWNLOAD_TIMEOUT)"
+    if "max redirections reached" in text:
+        urls = failure.request.meta.get("redirect_urls", []) if getattr(failure, "request", None) else []
+        if len(set(urls)) < len(urls):
+            return f"redirect loop (a URL repeats within {len(urls)} redirects)"
+        return f"too many redirects (more than {len(urls) or 'the allowed number of'} redirects)"
     return f"{type(value).__name__}: {text}"[:500]
