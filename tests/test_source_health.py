@@ -242,6 +242,26 @@ def test_429_with_retry_after_is_waited_for_then_the_page_is_stored_once(setting
     assert len(web.hits["/a1.html"]) == 1
 
 
+def test_the_wait_does_not_hold_up_other_sources(settings, session_factory, web) -> None:
+    other = Web()
+    thread = threading.Thread(target=other.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        web.routes["/slow.xml"] = sequence((429, {"Retry-After": "2"}, b""), (200, RSS, web.feed()))
+        other.routes["/fast.xml"] = lambda: (200, RSS, other.feed("/b1.html", "/b2.html"))
+        other.routes["/b1.html"] = other.routes["/b2.html"] = lambda: (200, HTML, ARTICLE)
+        specs = [SourceSpec(name="Chậm", kind="rss", url=web.url("/slow.xml")),
+                 SourceSpec(name="Nhanh", kind="rss", url=other.url("/fast.xml"))]
+        summary = crawl_only(crawl_settings(settings, retry_times=1), specs)
+    finally:
+        other.server.shutdown()
+        other.server.server_close()
+    first, retry = web.hits["/slow.xml"]
+    assert retry - first >= 2.0
+    assert max(other.hits["/b1.html"][0], other.hits["/b2.html"][0]) < retry  # fetched during the wait
+    assert summary.sources_failed == [] and summary.documents == 2
+
+
 def test_503_with_long_retry_after_sets_backoff_and_the_scheduler_skips_the_source(settings, session_factory, web) -> None:
     web.routes["/busy.xml"] = lambda: (503, {"Retry-After": "3600"}, b"maintenance")
     spec = SourceSpec(name="Nguồn bảo trì", kind="rss", url=web.url("/busy.xml"))
