@@ -16,9 +16,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from crawlers.sources import SourceSpec
 
 log = logging.getLogger(__name__)
+
+
+# newer Scrapy names the delay randomization DOWNLOAD_DELAY_JITTER (RANDOMIZE_DOWNLOAD_DELAY is deprecated there)
+_NO_JITTER, _NO_JITTER_VALUE = (("DOWNLOAD_DELAY_JITTER", 0.0) if hasattr(_scrapy_defaults, "DOWNLOAD_DELAY_JITTER")
+                                else ("RANDOMIZE_DOWNLOAD_DELAY", False))
 
 
 class CrawlError(RuntimeError):
@@ -31,6 +38,8 @@ def scrapy_settings(cfg: dict[str, Any]) -> dict[str, Any]:
         "USER_AGENT": cfg["user_agent"],
         "ROBOTSTXT_OBEY": cfg["obey_robots"],
         "DOWNLOAD_DELAY": cfg["download_delay"],
+        # Scrapy would wait 0.5-1.5 x the delay; the configured delay is a floor (benchmarks/crawl.py measures it)
+        _NO_JITTER: _NO_JITTER_VALUE,
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": cfg["per_host_concurrency"],
         "DOWNLOAD_TIMEOUT": cfg["download_timeout"],
@@ -38,21 +47,21 @@ def scrapy_settings(cfg: dict[str, Any]) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": cfg["max_response_bytes"] // 2,  # logged; decompressed size counts too
         "REDIRECT_MAX_TIMES": 10,  # loops and long chains end as "redirect loop" / "too many redirects"
         "RETRY_TIMES": cfg["retry_times"],
-        "COOKIES_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
-        "LOG_LEVEL": cfg.get("log_level", "WARNING"),
         "RETRY_HTTP_CODES": [408, 429, 500, 502, 503, 504],  # crawlers/health.py waits before each retry
         "MEDIAWATCH_RETRY_AFTER_MAX_SECONDS": cfg.get("retry_after_max_seconds", 120.0),
         "MEDIAWATCH_RETRY_BACKOFF_BASE_SECONDS": cfg.get("retry_backoff_base_seconds", 2.0),
         "MEDIAWATCH_RETRY_BACKOFF_MAX_SECONDS": cfg.get("retry_backoff_max_seconds", 60.0),
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": cfg.get("log_level", "WARNING"),
         "HTTPCACHE_ENABLED": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "DOWNLOADER_MIDDLEWARES": {"crawlers.ssrf.SSRFGuardMiddleware": 50,
+                                   "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+                                   "crawlers.health.BackoffRetryMiddleware": 550,
                                    "crawlers.middleware.ReplayMiddleware": 950},
         "MEDIAWATCH_ALLOW_PRIVATE_TARGETS": bool(cfg.get("allow_private_targets")),
         "ITEM_PIPELINES": {"crawlers.health.RetryAfterPipeline": 50, "crawlers.job.JsonLinesWriter": 100},
-                                   "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-                                   "crawlers.health.BackoffRetryMiddleware": 550,
         "MEDIAWATCH_OUT": cfg["out"],
     }
     if cfg.get("replay_url"):
@@ -97,12 +106,13 @@ def run_crawl(settings: Any, sources: list[SourceSpec], source_state: dict[str, 
                 "download_timeout": settings.download_timeout, "max_response_bytes": settings.max_response_bytes,
                 "retry_times": settings.retry_times, "replay_url": settings.replay_url,
                 "allow_private_targets": settings.allow_private_targets,
-                "max_entries": settings.max_entries_per_feed, "out": str(out_path),
-            },
-        }
                 "retry_after_max_seconds": settings.retry_after_max_seconds,
                 "retry_backoff_base_seconds": settings.retry_backoff_base_seconds,
                 "retry_backoff_max_seconds": settings.retry_backoff_max_seconds,
+                "max_entries": settings.max_entries_per_feed, "out": str(out_path),
+                "sitemap_max_age_days": settings.sitemap_max_age_days,
+            },
+        }
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         limit = timeout or max(120.0, settings.download_timeout * 20)
         try:
@@ -136,7 +146,8 @@ def _main(job_path: str) -> None:
     cfg = job["config"]
     process = CrawlerProcess(settings=scrapy_settings(cfg))
     process.crawl(MonitorSpider, sources=job["sources"], source_state=job["source_state"],
-                  known_urls=job["known_urls"], max_entries=cfg["max_entries"])
+                  known_urls=job["known_urls"], max_entries=cfg["max_entries"],
+                  sitemap_max_age_days=cfg.get("sitemap_max_age_days"))
     process.start()
 
 

@@ -31,8 +31,12 @@ class ReplayMiddleware:
         snapshot = request.meta.get("replay_snapshot")
         if snapshot:
             target += f"&snapshot={quote(snapshot, safe='')}"
-        meta = dict(request.meta, replay_original_url=request.url)
-        return request.replace(url=target, meta=meta, dont_filter=True)
+        # politeness is per real host: keep Scrapy's download slot on the original hostname, not the replay server
+        meta = dict(request.meta, replay_original_url=request.url,
+                    download_slot=urlsplit(request.url).hostname or self.replay_host)
+        # the rewritten request is scheduled again; it passes the duplicate filter once more only if the
+        # original did (crawl workers' article requests: the replay URL is unique per original URL)
+        return request.replace(url=target, meta=meta)
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         original = request.meta.get("replay_original_url")
