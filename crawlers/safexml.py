@@ -104,6 +104,7 @@ def strip_doctype(body: bytes) -> tuple[bytes, str | None]:
         end = _doctype_end(body, match.start())
         entities += body.count(b"<!ENTITY", match.start(), end)
         parts.append(body[pos:match.start()])
+        parts.append(b" ")  # not b"": "<!DOC" + "TYPE" around a removed one must not form a new DOCTYPE
         pos, removed = end, removed + 1
         if removed >= MAX_DOCTYPES:
             pos = len(body)
