@@ -3,7 +3,7 @@
 Pure parsing, no network: :func:`read_sitemap` takes the bytes of one sitemap file
 (gzip-compressed ``.xml.gz`` bodies are inflated up to a size cap) and returns a
 :class:`Sitemap` with its kind and entries in file order, duplicates dropped.
-Entities are never resolved and nothing is fetched (see :mod:`crawlers.safexml`).
+The DOCTYPE is removed, entities are never resolved and nothing is fetched (:mod:`crawlers.safexml`).
 
 News sitemaps (namespace ``http://www.google.com/schemas/sitemap-news/0.9``) carry
 ``<news:news>`` with ``<news:title>``, ``<news:publication_date>``, ``<news:language>``
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lxml import etree
+
+from crawlers import safexml
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # sitemaps.org: at most 50 MB uncompressed
 MAX_ENTRIES = 50_000  # sitemaps.org: at most 50,000 URLs per file
@@ -72,10 +74,8 @@ def inflate(body: bytes, max_bytes: int = MAX_SITEMAP_BYTES) -> bytes:
 
 def _root(body: bytes, strict: bool) -> etree._Element:
     data = body.lstrip(b"\xef\xbb\xbf").lstrip()
-    parser = etree.XMLParser(recover=not strict, resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
     try:
-        root = etree.fromstring(data, parser=parser)
+        root = safexml.fromstring(data, recover=not strict)
     except etree.XMLSyntaxError as exc:
         raise SitemapError(f"not XML: {exc}") from exc
     if root is None:
