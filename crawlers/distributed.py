@@ -376,7 +376,8 @@ class DatabasePipeline:
                 self._spill(records)
 
     def _write(self, run_id: Any, records: list[dict[str, Any]]) -> None:
-        from pipeline.ingest import ingest
+        from alerts.sourcepause import send_pause_alerts
+        from pipeline.ingest import finalize_failed_sources, ingest
         from storage.models import CrawlRun, Source
 
         if run_id is None:
@@ -394,7 +395,14 @@ class DatabasePipeline:
                 keys_ = {r["source"] for r in records}
                 sources = {s.key: s for s in session.scalars(select(Source).where(Source.key.in_(keys_)))}
                 result = ingest(session, run, records, sources, self.settings)
+                # source health (failure counts, backoff, automatic pause) for the sources that
+                # reported in this batch; a batch of page records alone changes nothing
+                reported = {k: s for k, s in sources.items() if k in result.source_results}
+                events = finalize_failed_sources(result, reported, self.settings)
                 session.commit()
+                if events:
+                    send_pause_alerts(session, self.settings, events)
+                    session.commit()
                 break
             except (IntegrityError, OperationalError) as exc:
                 session.rollback()
@@ -432,7 +440,10 @@ class DatabasePipeline:
                     log.exception("rescheduling sources of run %s failed", run_id)
             for _ in range(WRITE_TRIES):
                 try:
-                    run = session.scalars(select(CrawlRun).where(CrawlRun.id == run_id).with_for_update()).one()
+                    # populate_existing: re-read the row under the lock (the identity map would hand back
+                    # the copy loaded above, and another worker's merge would be lost)
+                    run = session.scalars(select(CrawlRun).where(CrawlRun.id == run_id).with_for_update()
+                                          .execution_options(populate_existing=True)).one()
                     merged = dict(run.source_results or {})
                     merged.update(result.source_results)
                     run.source_results = merged

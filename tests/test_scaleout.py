@@ -37,7 +37,7 @@ REDIS_URL = os.environ.get("MEDIAWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 N_ARTICLES = 100
 FEEDS = {1: range(0, 40), 2: range(30, 70), 3: range(60, 100)}
 REDIRECTS = {5: 50, 45: 200, 75: 80}  # article -> target article (200 is in no feed)
-PAGE_DELAY = 0.12  # seconds per article response: one worker alone would need several seconds
+PAGE_DELAY = 0.3  # s per article response: one worker alone needs ~15 s, longer than an idle worker's 5 s poll of the queue (Scrapy's engine heartbeat)
 
 
 @pytest.fixture
