@@ -320,3 +320,27 @@ def test_admin_users_page(app, factory) -> None:  # type: ignore[no-untyped-def]
     with session_scope(factory) as s:
         assert not s.get(User, uid).active and s.get(User, admin_id).active
         assert s.scalar(select(AuditEvent).where(AuditEvent.action == "user.disabled")).actor == "admin"
+
+
+def test_database_sessions_commit_before_the_response_is_sent() -> None:
+    """With FastAPI's default (request) scope the commit in web.deps.get_db would run after the response
+    is sent, and a browser following the sign-in redirect could reach /queue before its session row
+    exists (the CI failure of the end-to-end test). Every route must take get_db with scope="function"."""
+    import importlib
+
+    from fastapi.routing import APIRoute
+
+    from web.app import ROUTERS
+    from web.deps import get_db
+
+    def walk(dependant, path):  # type: ignore[no-untyped-def]
+        for dep in dependant.dependencies:
+            if dep.call is get_db:
+                assert dep.scope == "function", f"{path}: get_db without scope='function'"
+            walk(dep, path)
+
+    routes = [r for name in ROUTERS for r in importlib.import_module(f"web.routes.{name}").router.routes
+              if isinstance(r, APIRoute)]
+    assert len(routes) > 20
+    for route in routes:
+        walk(route.dependant, route.path)

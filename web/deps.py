@@ -33,7 +33,12 @@ def token_hash(token: str) -> str:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request, committed when the handler returns without error."""
+    """One session per request, committed when the handler returns without error.
+
+    Routes take it with ``Depends(get_db, scope="function")`` so the commit happens before the
+    response is sent: with FastAPI's default (request) scope the exit code runs after the response,
+    and a browser following a redirect (sign-in → /queue) could arrive before the new session row
+    was committed and be sent back to the sign-in page."""
     session = request.app.state.factory()
     try:
         yield session
@@ -81,7 +86,7 @@ def current_session(request: Request, db: Session) -> WebSession | None:
     return row
 
 
-def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:  # noqa: B008
+def optional_user(request: Request, db: Session = Depends(get_db, scope="function")) -> User | None:  # noqa: B008
     """The signed-in user (session cookie, or Bearer token for /api/), else None."""
     user = _bearer(request, db) if request.url.path.startswith("/api/") else None
     if user is None:

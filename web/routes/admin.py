@@ -55,7 +55,7 @@ def _users_page(request: Request, db: Session, error: str | None = None, notice:
 
 @router.get("/admin/users")
 def users_page(request: Request, created: str | None = None, disabled: str | None = None,
-               db: Session = Depends(get_db),  # noqa: B008
+               db: Session = Depends(get_db, scope="function"),  # noqa: B008
                admin: User = Depends(require_user("admin"))) -> Response:  # noqa: B008
     notice = ("Đã tạo tài khoản." if created else None) or ("Đã khóa tài khoản." if disabled else None)
     return _users_page(request, db, notice=notice)
@@ -64,7 +64,7 @@ def users_page(request: Request, created: str | None = None, disabled: str | Non
 @router.post("/admin/users")
 def create_user(request: Request, csrf_token: str = Form(""), username: str = Form(""), password: str = Form(""),
                 role: str = Form(""), display_name: str = Form(""), unit_code: str = Form(""), email: str = Form(""),
-                db: Session = Depends(get_db),  # noqa: B008
+                db: Session = Depends(get_db, scope="function"),  # noqa: B008
                 admin: User = Depends(require_user("admin"))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     values = {"username": username, "display_name": display_name, "role": role, "unit_code": unit_code,
@@ -79,7 +79,7 @@ def create_user(request: Request, csrf_token: str = Form(""), username: str = Fo
 
 @router.post("/admin/users/{user_id}/disable")
 def disable(request: Request, user_id: int, csrf_token: str = Form(""),
-            db: Session = Depends(get_db),  # noqa: B008
+            db: Session = Depends(get_db, scope="function"),  # noqa: B008
             admin: User = Depends(require_user("admin"))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     target = db.get(User, user_id)
@@ -115,14 +115,14 @@ def _tokens_page(request: Request, db: Session, user: User, new_token: str | Non
 
 
 @router.get("/account/tokens")
-def tokens_page(request: Request, revoked: str | None = None, db: Session = Depends(get_db),  # noqa: B008
+def tokens_page(request: Request, revoked: str | None = None, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                 user: User = Depends(require_user())) -> Response:  # noqa: B008
     return _tokens_page(request, db, user, notice="Đã thu hồi mã truy cập." if revoked else None)
 
 
 @router.post("/account/tokens")
 def create_token(request: Request, csrf_token: str = Form(""), name: str = Form(""),
-                 db: Session = Depends(get_db),  # noqa: B008
+                 db: Session = Depends(get_db, scope="function"),  # noqa: B008
                  user: User = Depends(require_user())) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     name = " ".join(name.split())
@@ -145,7 +145,7 @@ def create_token(request: Request, csrf_token: str = Form(""), name: str = Form(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, token_id: int, csrf_token: str = Form(""),
-                 db: Session = Depends(get_db),  # noqa: B008
+                 db: Session = Depends(get_db, scope="function"),  # noqa: B008
                  user: User = Depends(require_user())) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     row = db.get(ApiToken, token_id)

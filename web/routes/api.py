@@ -332,7 +332,7 @@ def api_queue(request: Request, status: StatusFilter = "open", category: Categor
               watchlist: str | None = Query(None, pattern=r"^(any|\d{1,12})$", description="Watchlist id or `any`"),
               overdue: bool = False, sort: SortOrder = "priority",
               page: int = Query(1, ge=1, le=100_000), per_page: int = Query(50, ge=1, le=MAX_PER_PAGE),
-              db: Session = Depends(get_db),  # noqa: B008
+              db: Session = Depends(get_db, scope="function"),  # noqa: B008
               user: User = Depends(require_user())) -> dict[str, Any]:  # noqa: B008
     tz = ZoneInfo(request.app.state.settings.timezone)
     query = queue_query(db, user, tz, status=status, category=category, topic=topic, place=place, source=source,
@@ -388,7 +388,7 @@ def item_detail(db: Session, item: TriageItem) -> dict[str, Any]:
             description="The item with its documents (title, url, outlet, published, text), flags with their "
                         "explanations and model versions, places, topics, notes and audit history. "
                         "404 when the item does not exist or the caller (a liaison of another unit) may not see it.")
-def api_item(item_id: int, db: Session = Depends(get_db),  # noqa: B008
+def api_item(item_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
              user: User = Depends(require_user())) -> dict[str, Any]:  # noqa: B008
     return item_detail(db, get_item_for(db, user, item_id))
 
@@ -462,7 +462,7 @@ def _note(db: Session, item: TriageItem, text: str | None, actor: User) -> JSONR
                          "(wrong state, police route for another category or without a reason, dismiss without a "
                          "reason) are 422 with a Vietnamese `detail`. Cookie-authenticated calls need the "
                          "`X-CSRF-Token` header.")
-def api_item_action(request: Request, item_id: int, body: ActionIn, db: Session = Depends(get_db),  # noqa: B008
+def api_item_action(request: Request, item_id: int, body: ActionIn, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                     user: User = Depends(require_user())) -> Any:  # noqa: B008
     check_csrf(request, None)
     item = get_item_for(db, user, item_id)
@@ -529,7 +529,7 @@ class TipOut(BaseModel):
                          "becomes a document directly; both then run through the pipeline. The document is tagged "
                          "origin=tip and submitted_by = the token's (or session's) user. Audited (tip.submitted). "
                          "A refused tip is 422 with a Vietnamese `detail`.")
-def api_tip(request: Request, body: TipIn, db: Session = Depends(get_db),  # noqa: B008
+def api_tip(request: Request, body: TipIn, db: Session = Depends(get_db, scope="function"),  # noqa: B008
             user: User = Depends(require_user(*EDITORS))) -> Any:  # noqa: B008
     from mediawatch.tips import TipRefused, submit_tip
 
@@ -574,7 +574,7 @@ WATCHLIST_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get("/watchlists", response_model=list[WatchlistOut], summary="Keyword watchlists",
             responses=WATCHLIST_ERRORS, description="Every watchlist (admin, analyst), with its matches in the "
                                                     "last 7 days.")
-def api_watchlists(db: Session = Depends(get_db),  # noqa: B008
+def api_watchlists(db: Session = Depends(get_db, scope="function"),  # noqa: B008
                    user: User = Depends(require_user(*EDITORS))) -> list[dict[str, Any]]:  # noqa: B008
     counts = recent_match_counts(db, dt.datetime.now(dt.UTC))
     return [_watchlist_out(wl, counts) for wl in db.scalars(select(Watchlist).order_by(Watchlist.name))]
@@ -583,7 +583,7 @@ def api_watchlists(db: Session = Depends(get_db),  # noqa: B008
 @router.post("/watchlists", response_model=WatchlistOut, status_code=201, summary="Create a watchlist",
              responses=WATCHLIST_ERRORS, description="The owner is the caller. Validated like the page "
                                                      "(alerts.watchlists.validate_watchlist); audited.")
-def api_create_watchlist(request: Request, body: WatchlistIn, db: Session = Depends(get_db),  # noqa: B008
+def api_create_watchlist(request: Request, body: WatchlistIn, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                          user: User = Depends(require_user(*EDITORS))) -> Any:  # noqa: B008
     check_csrf(request, None)
     try:
@@ -596,7 +596,7 @@ def api_create_watchlist(request: Request, body: WatchlistIn, db: Session = Depe
 
 @router.get("/watchlists/{wl_id}", response_model=WatchlistOut, summary="One watchlist",
             responses={**WATCHLIST_ERRORS, 404: {"model": Problem}})
-def api_watchlist(wl_id: int, db: Session = Depends(get_db),  # noqa: B008
+def api_watchlist(wl_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                   user: User = Depends(require_user(*EDITORS))) -> dict[str, Any]:  # noqa: B008
     return _watchlist_out(_get_watchlist(db, wl_id), recent_match_counts(db, dt.datetime.now(dt.UTC)))
 
@@ -605,7 +605,7 @@ def api_watchlist(wl_id: int, db: Session = Depends(get_db),  # noqa: B008
             responses={**WATCHLIST_ERRORS, 404: {"model": Problem}},
             description="Validated like the page; audited with before and after. The owner does not change.")
 def api_update_watchlist(request: Request, wl_id: int, body: WatchlistIn,
-                         db: Session = Depends(get_db),  # noqa: B008
+                         db: Session = Depends(get_db, scope="function"),  # noqa: B008
                          user: User = Depends(require_user(*EDITORS))) -> Any:  # noqa: B008
     check_csrf(request, None)
     wl = _get_watchlist(db, wl_id)
@@ -619,7 +619,7 @@ def api_update_watchlist(request: Request, wl_id: int, body: WatchlistIn,
 
 @router.delete("/watchlists/{wl_id}", status_code=204, summary="Delete a watchlist",
                responses={**WATCHLIST_ERRORS, 404: {"model": Problem}}, response_class=Response)
-def api_delete_watchlist(request: Request, wl_id: int, db: Session = Depends(get_db),  # noqa: B008
+def api_delete_watchlist(request: Request, wl_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                          user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     check_csrf(request, None)
     delete_watchlist(db, user, _get_watchlist(db, wl_id))

@@ -37,7 +37,7 @@ def login_form(request: Request, next: str | None = None) -> Response:  # noqa: 
 
 @router.post("/login", include_in_schema=False)
 def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/queue"),  # noqa: A002
-          db: Session = Depends(get_db)) -> Response:  # noqa: B008
+          db: Session = Depends(get_db, scope="function")) -> Response:  # noqa: B008
     settings = request.app.state.settings
     now = dt.datetime.now(dt.UTC)
     username = username.strip().lower()[:100]
@@ -72,7 +72,7 @@ def login(request: Request, username: str = Form(...), password: str = Form(...)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(get_db),  # noqa: B008
+def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(get_db, scope="function"),  # noqa: B008
            user: User | None = Depends(optional_user)) -> Response:  # noqa: B008
     if user is not None:
         check_csrf(request, csrf_token)

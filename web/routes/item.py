@@ -301,13 +301,13 @@ def render_item(request: Request, db: Session, user: User, item: TriageItem, err
 
 
 @router.get("/items/{item_id}", include_in_schema=False)
-def item_page(request: Request, item_id: int, db: Session = Depends(get_db),  # noqa: B008
+def item_page(request: Request, item_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
               user: User = Depends(require_user())) -> Response:  # noqa: B008
     return render_item(request, db, user, get_item_for(db, user, item_id))
 
 
 @router.get("/items/{item_id}/history", include_in_schema=False)
-def item_history(request: Request, item_id: int, db: Session = Depends(get_db),  # noqa: B008
+def item_history(request: Request, item_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                  user: User = Depends(require_user())) -> Response:  # noqa: B008
     """The item's full audit history as its own page (printable)."""
     item = get_item_for(db, user, item_id)
@@ -320,7 +320,7 @@ def item_history(request: Request, item_id: int, db: Session = Depends(get_db), 
 
 
 @router.get("/items/{item_id}/evidence/{doc_id}", include_in_schema=False)
-def evidence(request: Request, item_id: int, doc_id: int, db: Session = Depends(get_db),  # noqa: B008
+def evidence(request: Request, item_id: int, doc_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
              user: User = Depends(require_user())) -> Response:  # noqa: B008
     """The stored raw HTML of one document of the item, as a plain-text attachment (never rendered).
 
@@ -382,7 +382,7 @@ def _require_own_unit_or(user: User, item: TriageItem, roles: tuple[str, ...]) -
 
 
 @router.post("/items/{item_id}/review", include_in_schema=False)
-def review(request: Request, item_id: int, csrf_token: str = Form(""), db: Session = Depends(get_db),  # noqa: B008
+def review(request: Request, item_id: int, csrf_token: str = Form(""), db: Session = Depends(get_db, scope="function"),  # noqa: B008
            user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     return _act(request, db, user, item_id, csrf_token, "review",
                 lambda item: transition(db, item, "in_review", user.username))
@@ -390,7 +390,7 @@ def review(request: Request, item_id: int, csrf_token: str = Form(""), db: Sessi
 
 @router.post("/items/{item_id}/route", include_in_schema=False)
 def route(request: Request, item_id: int, unit: str = Form(""), reason: str = Form(""),
-          csrf_token: str = Form(""), db: Session = Depends(get_db),  # noqa: B008
+          csrf_token: str = Form(""), db: Session = Depends(get_db, scope="function"),  # noqa: B008
           user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     reason = reason.strip()[:MAX_REASON]
     return _act(request, db, user, item_id, csrf_token, "route",
@@ -400,7 +400,7 @@ def route(request: Request, item_id: int, unit: str = Form(""), reason: str = Fo
 
 @router.post("/items/{item_id}/acknowledge", include_in_schema=False)
 def acknowledge(request: Request, item_id: int, csrf_token: str = Form(""),
-                db: Session = Depends(get_db),  # noqa: B008
+                db: Session = Depends(get_db, scope="function"),  # noqa: B008
                 user: User = Depends(require_user("admin", "liaison"))) -> Response:  # noqa: B008
     def change(item: TriageItem) -> None:
         _require_own_unit_or(user, item, ("admin",))
@@ -411,7 +411,7 @@ def acknowledge(request: Request, item_id: int, csrf_token: str = Form(""),
 
 @router.post("/items/{item_id}/resolve", include_in_schema=False)
 def resolve(request: Request, item_id: int, reason: str = Form(""), csrf_token: str = Form(""),
-            db: Session = Depends(get_db),  # noqa: B008
+            db: Session = Depends(get_db, scope="function"),  # noqa: B008
             user: User = Depends(require_user(*ALL_ROLES))) -> Response:  # noqa: B008
     def change(item: TriageItem) -> None:
         _require_own_unit_or(user, item, EDITORS)
@@ -422,7 +422,7 @@ def resolve(request: Request, item_id: int, reason: str = Form(""), csrf_token: 
 
 @router.post("/items/{item_id}/dismiss", include_in_schema=False)
 def dismiss(request: Request, item_id: int, reason: str = Form(""), csrf_token: str = Form(""),
-            db: Session = Depends(get_db),  # noqa: B008
+            db: Session = Depends(get_db, scope="function"),  # noqa: B008
             user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     return _act(request, db, user, item_id, csrf_token, "dismiss",
                 lambda item: transition(db, item, "dismissed", user.username, reason=reason.strip()[:MAX_REASON]),
@@ -431,7 +431,7 @@ def dismiss(request: Request, item_id: int, reason: str = Form(""), csrf_token: 
 
 @router.post("/items/{item_id}/correct", include_in_schema=False)
 def correct(request: Request, item_id: int, category: str = Form(""), csrf_token: str = Form(""),
-            db: Session = Depends(get_db),  # noqa: B008
+            db: Session = Depends(get_db, scope="function"),  # noqa: B008
             user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     def change(item: TriageItem) -> None:
         if category not in FLAG_CATEGORIES:
@@ -443,7 +443,7 @@ def correct(request: Request, item_id: int, category: str = Form(""), csrf_token
 
 @router.post("/items/{item_id}/assign", include_in_schema=False)
 def assign(request: Request, item_id: int, assignee: str = Form(""), csrf_token: str = Form(""),
-           db: Session = Depends(get_db),  # noqa: B008
+           db: Session = Depends(get_db, scope="function"),  # noqa: B008
            user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     item = get_item_for(db, user, item_id)
@@ -460,7 +460,7 @@ def assign(request: Request, item_id: int, assignee: str = Form(""), csrf_token:
 
 @router.post("/items/{item_id}/notes", include_in_schema=False)
 def add_note(request: Request, item_id: int, text: str = Form(""), csrf_token: str = Form(""),
-             db: Session = Depends(get_db),  # noqa: B008
+             db: Session = Depends(get_db, scope="function"),  # noqa: B008
              user: User = Depends(require_user(*ALL_ROLES))) -> Response:  # noqa: B008
     """Add a note (every role that can see the item); audited as ``note.added`` on the item.
     An HTMX request gets the notes section back, a form post a redirect."""

@@ -277,7 +277,7 @@ def _place_options(db: Session, request: Request) -> list[tuple[str, str]]:
 
 
 @router.get("/queue", include_in_schema=False)
-def queue(request: Request, db: Session = Depends(get_db),  # noqa: B008
+def queue(request: Request, db: Session = Depends(get_db, scope="function"),  # noqa: B008
           user: User = Depends(require_user())) -> Response:  # noqa: B008
     settings = request.app.state.settings
     tz = ZoneInfo(settings.timezone)
@@ -383,7 +383,7 @@ def _back(next_url: str, **params: Any) -> str:
 @router.post("/queue/bulk", include_in_schema=False)
 def bulk(request: Request, item_ids: list[int] = Form(default=[]), action: str = Form(""),  # noqa: B008
          reason: str = Form(""), next: str = Form("/queue"), csrf_token: str = Form(""),  # noqa: A002
-         db: Session = Depends(get_db),  # noqa: B008
+         db: Session = Depends(get_db, scope="function"),  # noqa: B008
          user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     """Apply one action to the selected items: ``assign_me``, ``in_review`` or ``dismiss`` (with ``reason``).
     Each change goes through the workflow (or :func:`assign_item`) and is audited; items that cannot

@@ -107,7 +107,7 @@ def source_rows(db: Session, settings: Any, now: dt.datetime | None = None) -> t
 
 
 @router.get("/sources")
-def sources_page(request: Request, db: Session = Depends(get_db),  # noqa: B008
+def sources_page(request: Request, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                  user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     settings = request.app.state.settings
     rows, day_labels = source_rows(db, settings)
@@ -127,7 +127,7 @@ def _source(db: Session, key: str) -> Source:
 
 @router.post("/sources/{key}/pause")
 def pause_source(request: Request, key: str, csrf_token: str = Form(""), reason: str = Form(""),
-                 db: Session = Depends(get_db),  # noqa: B008
+                 db: Session = Depends(get_db, scope="function"),  # noqa: B008
                  user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     """Pause the source until someone resumes it (audited)."""
     check_csrf(request, csrf_token)
@@ -139,7 +139,7 @@ def pause_source(request: Request, key: str, csrf_token: str = Form(""), reason:
 
 @router.post("/sources/{key}/resume")
 def resume_source(request: Request, key: str, csrf_token: str = Form(""),
-                  db: Session = Depends(get_db),  # noqa: B008
+                  db: Session = Depends(get_db, scope="function"),  # noqa: B008
                   user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     """Resume the source at once: pause and Retry-After backoff cleared (audited)."""
     check_csrf(request, csrf_token)

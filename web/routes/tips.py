@@ -35,7 +35,7 @@ def tips_form(request: Request, user: User = Depends(require_user(*EDITORS))) ->
 
 @router.post("/tips")
 def tips_submit(request: Request, url: str = Form(""), text: str = Form(""), note: str = Form(""),
-                csrf_token: str = Form(""), db: Session = Depends(get_db),  # noqa: B008
+                csrf_token: str = Form(""), db: Session = Depends(get_db, scope="function"),  # noqa: B008
                 user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     values = {"url": url, "text": text, "note": note}

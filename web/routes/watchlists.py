@@ -249,7 +249,7 @@ def _get_watchlist(db: Session, wl_id: int) -> Watchlist:
 
 @router.get("/watchlists")
 def list_watchlists(request: Request, saved: str | None = None, deleted: str | None = None,
-                    db: Session = Depends(get_db),  # noqa: B008
+                    db: Session = Depends(get_db, scope="function"),  # noqa: B008
                     user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     tz = _tz(request)
     counts = recent_match_counts(db, dt.datetime.now(dt.UTC))
@@ -272,7 +272,7 @@ def _form(request: Request, db: Session, wl: Watchlist | None, values: dict[str,
 
 
 @router.get("/watchlists/new")
-def new_watchlist(request: Request, db: Session = Depends(get_db),  # noqa: B008
+def new_watchlist(request: Request, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                   user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     values = {"name": "", "query": "", "recipients": "", "throttle_minutes": "60", "enabled": True}
     return _form(request, db, None, values)
@@ -280,14 +280,14 @@ def new_watchlist(request: Request, db: Session = Depends(get_db),  # noqa: B008
 
 @router.get("/watchlists/preview")
 def preview_watchlist(request: Request, query: str = Query("", max_length=5000),
-                      db: Session = Depends(get_db),  # noqa: B008
+                      db: Session = Depends(get_db, scope="function"),  # noqa: B008
                       user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     pv = build_preview(db, query, _tz(request))
     return templates.TemplateResponse(request, "_watchlist_preview.html", {"preview": pv})
 
 
 @router.get("/watchlists/{wl_id}/edit")
-def edit_watchlist(request: Request, wl_id: int, db: Session = Depends(get_db),  # noqa: B008
+def edit_watchlist(request: Request, wl_id: int, db: Session = Depends(get_db, scope="function"),  # noqa: B008
                    user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     wl = _get_watchlist(db, wl_id)
     values = {"name": wl.name, "query": wl.query, "recipients": "\n".join(wl.recipients or []),
@@ -313,7 +313,7 @@ def _submit(request: Request, db: Session, user: User, wl: Watchlist | None, nam
 @router.post("/watchlists")
 def create_watchlist(request: Request, csrf_token: str = Form(""), name: str = Form(""), query: str = Form(""),
                      recipients: str = Form(""), throttle_minutes: str = Form("60"), enabled: str = Form(""),
-                     db: Session = Depends(get_db),  # noqa: B008
+                     db: Session = Depends(get_db, scope="function"),  # noqa: B008
                      user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     return _submit(request, db, user, None, name, query, recipients, throttle_minutes, enabled)
@@ -322,7 +322,7 @@ def create_watchlist(request: Request, csrf_token: str = Form(""), name: str = F
 @router.post("/watchlists/{wl_id}")
 def update_watchlist(request: Request, wl_id: int, csrf_token: str = Form(""), name: str = Form(""),
                      query: str = Form(""), recipients: str = Form(""), throttle_minutes: str = Form("60"),
-                     enabled: str = Form(""), db: Session = Depends(get_db),  # noqa: B008
+                     enabled: str = Form(""), db: Session = Depends(get_db, scope="function"),  # noqa: B008
                      user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     wl = _get_watchlist(db, wl_id)
@@ -331,7 +331,7 @@ def update_watchlist(request: Request, wl_id: int, csrf_token: str = Form(""), n
 
 @router.post("/watchlists/{wl_id}/delete")
 def remove_watchlist(request: Request, wl_id: int, csrf_token: str = Form(""),
-                     db: Session = Depends(get_db),  # noqa: B008
+                     db: Session = Depends(get_db, scope="function"),  # noqa: B008
                      user: User = Depends(require_user(*EDITORS))) -> Response:  # noqa: B008
     check_csrf(request, csrf_token)
     delete_watchlist(db, user, _get_watchlist(db, wl_id))
