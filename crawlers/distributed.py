@@ -509,6 +509,10 @@ def worker_settings(settings: Any, idle_timeout: float | None = None, process: b
         # `redis-cli client list` shows which workers are connected
         "REDIS_PARAMS": {"client_name": f"mw-worker:{settings.redis_key_prefix}:{socket.gethostname()}:{os.getpid()}"},
         "REDIS_START_URLS_KEY": k["start"],
+        # one queued source per pull: with scrapy-redis's default (CONCURRENT_REQUESTS) the first worker to poll
+        # takes every queued source at once, and in tests the others then got no work at all
+        "REDIS_START_URLS_BATCH_SIZE": 1,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI configured logging; a second root handler doubles every line
         "MAX_IDLE_TIME_BEFORE_CLOSE": int(idle),
         "ITEM_PIPELINES": pipelines,
         "MEDIAWATCH_REDIS_PREFIX": settings.redis_key_prefix,

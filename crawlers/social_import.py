@@ -412,7 +412,7 @@ def import_social(settings: Any, path: Path, source_key: str, *, container: str 
     from mediawatch.cycle import finish_run, open_database, process_into
     from pipeline.ingest import ingest, sync_sources
     from storage.db import session_scope
-    from storage.models import CrawlRun, RunItem
+    from storage.models import CrawlRun, RunItem, Source
 
     try:
         size = path.stat().st_size
@@ -437,6 +437,13 @@ def import_social(settings: Any, path: Path, source_key: str, *, container: str 
                                 f"Nguồn “{source_key}” không phải nguồn mạng xã hội (outlet_type: social); "
                                 "không nhập bài mạng xã hội vào nguồn này.")
     with (nullcontext(factory) if factory else open_database(settings)) as fac, session_scope(fac) as session:
+        existing = session.scalar(select(Source).where(Source.key == spec.key))
+        if existing is not None and (existing.outlet_type != "social" or existing.kind != spec.kind):
+            # a stored source that is not this import's (the tips source, a demo or removed feed): never take it over
+            raise SocialImportError(
+                f"source {source_key} exists as kind {existing.kind}, outlet_type {existing.outlet_type}",
+                f"Mã nguồn “{source_key}” đã được dùng cho nguồn “{existing.name}” (không phải nguồn nhập "
+                "mạng xã hội); hãy chọn mã khác.")
         rows = sync_sources(session, [spec])
         source = rows[spec.key]
         run = CrawlRun(kind="import")

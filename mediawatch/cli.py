@@ -810,6 +810,7 @@ def sources_list() -> None:
     for col in ("Mã", "Tên", "Tình trạng", "Lỗi liên tiếp", "Tổng lỗi", "Chờ đến", "Tạm dừng đến", "Lý do / lỗi gần nhất"):
         table.add_column(col, overflow="fold")
     with open_database(settings) as factory, session_scope(factory) as session:
+        _sync_configured(session, settings)
         for src in session.scalars(select(Source).order_by(Source.enabled.desc(), Source.name)):
             state = status(Health.of(src), now)
             label = labels[state] if src.enabled else "đã tắt"
@@ -818,6 +819,14 @@ def sources_list() -> None:
                           when(src.backoff_until) if state == "backoff" else "—", until,
                           (src.pause_reason or src.last_error or "")[:200] or "—")
     out.print(table)
+
+
+def _sync_configured(session: Any, settings: Any) -> None:
+    """Sources of config/sources.yaml reach the database at their first crawl; list and pause them before that too."""
+    from mediawatch.cycle import configured_sources
+    from pipeline.ingest import sync_sources
+
+    sync_sources(session, configured_sources(settings))
 
 
 def _set_paused(key: str, paused: bool, reason: str | None, hours: float | None) -> None:
@@ -831,7 +840,9 @@ def _set_paused(key: str, paused: bool, reason: str | None, hours: float | None)
     from storage.models import Source
 
     actor = os.environ.get("USER", "cli")
-    with open_database(_settings()) as factory, session_scope(factory) as session:
+    settings = _settings()
+    with open_database(settings) as factory, session_scope(factory) as session:
+        _sync_configured(session, settings)
         src = session.scalar(select(Source).where(Source.key == key))
         if src is None:
             console.print(f"[red]Không có nguồn “{key}” (xem mediawatch sources list).[/red]")

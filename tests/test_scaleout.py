@@ -148,7 +148,9 @@ def test_two_workers_fetch_each_page_once(settings, session_factory, redis_conn,
                MEDIAWATCH_OBEY_ROBOTS="0", MEDIAWATCH_DOWNLOAD_DELAY="0", MEDIAWATCH_PER_HOST_CONCURRENCY="2",
                MEDIAWATCH_RETRY_TIMES="0", MEDIAWATCH_DOWNLOAD_TIMEOUT="10", HF_HUB_OFFLINE="1")
     env.pop("MEDIAWATCH_REPLAY_URL", None)
-    cmd = [sys.executable, "-c", "from mediawatch.cli import app; app()", "crawl-worker", "--idle-timeout", "8",
+    # idle timeout: long enough that a worker that connected first does not give up while the other one is still
+    # starting (start-up under CI load takes seconds) and the sources are not enqueued yet
+    cmd = [sys.executable, "-c", "from mediawatch.cli import app; app()", "crawl-worker", "--idle-timeout", "20",
            "--process", "--log-level", "WARNING"]
     logs = [open(tmp_path / f"worker{i}.log", "w+", encoding="utf-8") for i in range(2)]  # noqa: SIM115
     workers = [subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)

@@ -131,6 +131,18 @@ def test_limits_and_non_social_source(settings, session_factory, tmp_path) -> No
         import_social(settings.model_copy(update={"config_dir": cfg}), FIX / "crowdtangle.csv", "bao-thu",
                       factory=session_factory)
     assert "không phải nguồn mạng xã hội" in exc.value.message_vi
+    # a stored source that is not in sources.yaml (the tips source, a demo feed) is never taken over
+    from storage.models import Source
+
+    with session_factory() as s:
+        s.add(Source(key="tips", name="Tin báo", kind="urls", url="", outlet_type="press", enabled=True))
+        s.commit()
+    with pytest.raises(SocialImportError) as exc:
+        import_social(settings, FIX / "crowdtangle.csv", "tips", factory=session_factory)
+    assert "đã được dùng cho nguồn" in exc.value.message_vi
+    with session_factory() as s:
+        tips = s.query(Source).filter_by(key="tips").one()
+        assert (tips.kind, tips.outlet_type, tips.enabled) == ("urls", "press", True)
 
 
 def test_cli_import_social(settings, session_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
