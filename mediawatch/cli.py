@@ -808,7 +808,7 @@ def sources_list() -> None:
 
     table = Table(title="Nguồn tin")
     for col in ("Mã", "Tên", "Tình trạng", "Lỗi liên tiếp", "Tổng lỗi", "Chờ đến", "Tạm dừng đến", "Lý do / lỗi gần nhất"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("Mã", "Tình trạng"))
     with open_database(settings) as factory, session_scope(factory) as session:
         _sync_configured(session, settings)
         for src in session.scalars(select(Source).order_by(Source.enabled.desc(), Source.name)):

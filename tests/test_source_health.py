@@ -367,8 +367,12 @@ def test_cli_sources_list_pause_resume(settings, session_factory, monkeypatch) -
     assert r.exit_code == 0, r.output
     src = _source(session_factory, "bao-a")
     assert src.paused_at is not None and src.paused_until is None and src.pause_reason == "bảo trì"
+    import mediawatch.cli
+
+    monkeypatch.setattr(mediawatch.cli.out, "width", 250)  # the configured sources are listed too: a wide table
     r = runner.invoke(cli_app, ["sources", "list"])
     assert r.exit_code == 0 and "bao-a" in r.output and "tạm dừng" in r.output and "bảo trì" in r.output
+    assert "sai-gon-giai-phong-home" in r.output  # from config/sources.yaml, before its first crawl
     r = runner.invoke(cli_app, ["sources", "resume", "bao-a"])
     assert r.exit_code == 0 and _source(session_factory, "bao-a").paused_at is None
     assert runner.invoke(cli_app, ["sources", "resume", "khong-co"]).exit_code == 1
