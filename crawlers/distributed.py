@@ -195,7 +195,32 @@ class WorkerSpider(RedisMixin, MonitorSpider):
         spider.setup_redis(crawler)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._active, signal=signals.response_received)
+        crawler.signals.connect(spider._start_polling, signal=signals.spider_opened)
+        crawler.signals.connect(spider._stop_polling, signal=signals.spider_closed)
         return spider
+
+    # Scrapy's engine asks the scheduler for work on its own activity and otherwise every 5 s (its
+    # heartbeat). Another worker's feed yields article requests one by one into the shared queue,
+    # and that busy worker takes each as soon as it is queued, so an idle worker polling every 5 s
+    # found the queue empty and got nothing (seen in tests/test_scaleout.py: 104 / 0 requests).
+    # Idle workers therefore poll every POLL_SECONDS (an O(1) Redis call).
+    POLL_SECONDS = 0.5
+
+    def _start_polling(self, spider: Any = None) -> None:
+        from twisted.internet import task
+
+        self._poller = task.LoopingCall(self._poll)
+        self._poller.start(self.POLL_SECONDS, now=False)
+
+    def _stop_polling(self, spider: Any = None, reason: Any = None) -> None:
+        poller = getattr(self, "_poller", None)
+        if poller is not None and poller.running:
+            poller.stop()
+
+    def _poll(self) -> None:
+        slot = getattr(self.crawler.engine, "_slot", None)  # no public hook; checked by the two-worker test
+        if slot is not None and slot.closing is None:
+            slot.nextcall.schedule()
 
     def _active(self, *args: Any, **kwargs: Any) -> None:
         """Any download restarts the idle clock (the idle timeout counts from the last work)."""
