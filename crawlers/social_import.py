@@ -371,6 +371,21 @@ def _too_many(n: int, limit: int) -> SocialImportError:
                              "(MEDIAWATCH_IMPORT_MAX_ROWS); hãy chia nhỏ tệp.")
 
 
+_VI_ROW_ERRORS = ((re.compile(r"^row (\d+), comment (\d+): "), r"dòng \1, bình luận \2: "),
+                  (re.compile(r"^row (\d+): "), r"dòng \1: "),
+                  (re.compile(r"no text$"), "không có nội dung"),
+                  (re.compile(r"unreadable time "), "không đọc được thời gian "),
+                  (re.compile(r"not an object but (\w+)"), r"không phải đối tượng JSON (\1)"),
+                  (re.compile(r"URL is not http\(s\): "), "URL không phải http(s): "))
+
+
+def row_error_vi(message: str) -> str:
+    """A per-row error (English, as stored in run items) in Vietnamese, for people reading the CLI."""
+    for rx, repl in _VI_ROW_ERRORS:
+        message = rx.sub(repl, message)
+    return message
+
+
 def _parsed(label: str, build: Any) -> ParsedRow:
     try:
         return ParsedRow(label, record=build())

@@ -758,7 +758,7 @@ def import_social_cmd(
     log_level: LogLevel = "WARNING",
 ) -> None:
     """Import public page/group posts and comments from a platform export (authors stored only as keyed hashes)."""
-    from crawlers.social_import import FORMATS, SocialImportError, import_social
+    from crawlers.social_import import FORMATS, SocialImportError, import_social, row_error_vi
 
     _logging(log_level)
     if fmt not in (None, "json", "csv") or (mapping and mapping not in FORMATS):
@@ -773,7 +773,7 @@ def import_social_cmd(
                   f"{summary.documents} mục mới; theo trạng thái: "
                   + ", ".join(f"{k}: {v}" for k, v in summary.statuses.items()), soft_wrap=True)
     for err in summary.errors[:50]:
-        console.print(f"[yellow]Không đọc được {err}[/yellow]", soft_wrap=True)
+        console.print(f"[yellow]Không đọc được {row_error_vi(err)}[/yellow]", soft_wrap=True)
     if len(summary.errors) > 50:
         console.print(f"[yellow]… và {len(summary.errors) - 50} dòng lỗi khác (xem run_items).[/yellow]")
     if as_json:

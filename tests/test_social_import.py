@@ -199,3 +199,12 @@ def test_real_social_texts_roundtrip(settings, session_factory, shared_corpus, t
     # Vietnamese text survives intact (whitespace collapsed, as for every entry text); same-text rows
     # (the datasets repeat short comments) may be dup-text documents but keep their text
     assert expected - stored == set()
+
+
+def test_row_errors_read_in_vietnamese() -> None:
+    from crawlers.social_import import row_error_vi
+
+    assert row_error_vi("row 3: no text") == "dòng 3: không có nội dung"
+    assert row_error_vi("row 1, comment 2: unreadable time 'x'") == "dòng 1, bình luận 2: không đọc được thời gian 'x'"
+    assert row_error_vi("row 3: not an object but list") == "dòng 3: không phải đối tượng JSON (list)"
+    assert row_error_vi("row 5: URL is not http(s): 'ftp://x'") == "dòng 5: URL không phải http(s): 'ftp://x'"
