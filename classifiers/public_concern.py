@@ -16,7 +16,6 @@ lexicon reads everything.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,10 @@ import numpy as np
 
 from classifiers.base import DocInput, Prediction
 from classifiers.flaglexicon import config_hash, load_flag_config
+from classifiers.flagmix import finish_explanation, fit_binary, model_part, model_terms, read_jsonl
 from classifiers.lexicon import Lexicon
 from classifiers.textmodel import MODELS_DIR, TextModel, make_pipeline, model_version, prepare_text, sha256_files
-from classifiers.topics import batch_model_scores, explain_row, rescale
+from classifiers.topics import rescale
 
 NAME = "public_concern"
 DATA_DIR = Path(__file__).resolve().parent / "data" / NAME
@@ -77,11 +77,7 @@ class PublicConcernClassifier:
             lex_raw.append(s)
             terms.append(t)
         lex = rescale(np.array(lex_raw), self.lexicon_threshold, THRESHOLD) if n else np.zeros(0)
-        mod = np.zeros(n)
-        rows = None
-        if self.model is not None and n:
-            proba, rows = batch_model_scores(self.model, [d.full[:MODEL_CHARS] for d in docs])
-            mod = rescale(proba[:, 0], self.model.threshold_for(NAME), THRESHOLD)
+        mod, rows = model_part(self.model, docs, NAME, THRESHOLD, MODEL_CHARS)
         combined = mod if self.mode == "model" else np.maximum(lex, mod)
         return combined, lex, mod, rows, terms
 
@@ -92,16 +88,10 @@ class PublicConcernClassifier:
         for i in range(len(docs)):
             score = float(combined[i])
             terms = [{"term": t["term"], "weight": t["weight"]} for t in lex_terms[i][:6]]
-            if self.model is not None and score >= 0.5 * THRESHOLD:
-                seen = {t["term"] for t in terms}
-                terms += [t for t in explain_row(self.model, rows, i, 0, k=5) if t["term"] not in seen]
-            expl: dict[str, Any] = {"rule": "model+lexicon" if self.model is not None else "lexicon",
-                                    "lexicon_score": round(float(lex[i]), 4), "matched_terms": terms[:8]}
-            if self.model is not None:
-                expl["model_score"] = round(float(mod[i]), 4)
-                expl["model_version"] = self.model.version
-            if score >= THRESHOLD and not expl["matched_terms"]:
-                expl["matched_terms"] = [{"term": "(model)", "weight": round(score, 3)}]
+            terms += model_terms(self.model, rows, i, score, THRESHOLD, exclude={t["term"] for t in terms})
+            expl = finish_explanation({"rule": "model+lexicon" if self.model is not None else "lexicon",
+                                       "lexicon_score": round(float(lex[i]), 4), "matched_terms": terms[:8]},
+                                      self.model, mod[i], score, THRESHOLD)
             out.append({NAME: Prediction(round(score, 4), THRESHOLD, expl)})
         return out
 
@@ -115,14 +105,13 @@ def build(settings: Any) -> PublicConcernClassifier:
 
 def load_examples(path: Path = EXAMPLES) -> list[dict[str, Any]]:
     """[{"id", "text", "label" 0/1, "kind", "split"}] — original CC0 examples."""
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return read_jsonl(path)
 
 
 def labelled(split: str) -> tuple[list[str], list[int]]:
     """Texts and labels of ``split`` (examples + topic texts with their public_concern label), no copies."""
     rows = [r for r in load_examples() if r["split"] == split]
-    topics = [json.loads(x) for x in TOPIC_TEXTS.read_text(encoding="utf-8").splitlines() if x.strip()]
-    topics = [r for r in topics if r["split"] == split]
+    topics = [r for r in read_jsonl(TOPIC_TEXTS) if r["split"] == split]
     return ([r["text"] for r in rows] + [r["text"] for r in topics],
             [int(r["label"]) for r in rows] + [int(r["public_concern"]) for r in topics])
 
@@ -135,9 +124,7 @@ def training_set() -> tuple[list[str], list[int]]:
 
 
 def _fit(texts: Sequence[str], labels: Sequence[int]) -> Any:
-    pipe = make_pipeline(**MODEL_PARAMS)
-    pipe.fit([prepare_text(t[:MODEL_CHARS]) for t in texts], list(labels))
-    return pipe
+    return fit_binary(MODEL_PARAMS, texts, labels, MODEL_CHARS)
 
 
 def _metrics(y: np.ndarray, pred: np.ndarray, score: np.ndarray) -> dict[str, float]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
+import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from classifiers.base import DocInput, Prediction
-from classifiers.textmodel import MODELS_DIR, TextModel, make_pipeline, model_version, prepare_text, sha256_files
-from classifiers.topics import batch_model_scores, explain_row, rescale
+from classifiers.flagmix import finish_explanation, fit_binary, model_part, model_terms, read_jsonl
+from classifiers.textmodel import MODELS_DIR, TextModel, model_version, prepare_text, sha256_files
+from classifiers.topics import rescale
 
 NAME = "threat_violence"
 DATA_DIR = Path(__file__).resolve().parent / "data" / NAME
@@ -159,7 +160,7 @@ class ThreatViolenceClassifier:
         self.model = model if mode != "rules" else None
         self.mode = mode if self.model is not None else "rules"
         self.threshold = THRESHOLD
-        rules_version = "rules-" + sha256_bytes(repr(RULES).encode())[:8]
+        rules_version = "rules-" + hashlib.sha256(repr(RULES).encode()).hexdigest()[:8]
         self.version = rules_version if self.model is None else f"{self.model.version}+{rules_version}"
 
     def scores(self, docs: Sequence[DocInput]) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, list[Any]]:
@@ -167,11 +168,7 @@ class ThreatViolenceClassifier:
         n = len(docs)
         hits = [rule_hits(d.full) for d in docs] if self.mode != "model" else [[] for _ in docs]
         rules = np.array([rule_score(h) for h in hits]) if n else np.zeros(0)
-        mod = np.zeros(n)
-        rows = None
-        if self.model is not None and n:
-            proba, rows = batch_model_scores(self.model, [d.full[:MODEL_CHARS] for d in docs])
-            mod = rescale(proba[:, 0], self.model.threshold_for(NAME), THRESHOLD)
+        mod, rows = model_part(self.model, docs, NAME, THRESHOLD, MODEL_CHARS)
         combined = mod if self.mode == "model" else np.maximum(rules, mod)
         return combined, rules, mod, rows, hits
 
@@ -182,24 +179,13 @@ class ThreatViolenceClassifier:
         for i in range(len(docs)):
             score = float(combined[i])
             terms = [{"term": snippet, "weight": round(w, 3)} for _, w, snippet in hits[i]]
-            if self.model is not None and score >= 0.5 * THRESHOLD:
-                terms += explain_row(self.model, rows, i, 0, k=5)
-            expl: dict[str, Any] = {"rule": "model+rules" if self.model is not None else "rules",
-                                    "rules": [name for name, _, _ in hits[i]], "rule_score": round(float(rules[i]), 4),
-                                    "matched_terms": terms[:8]}
-            if self.model is not None:
-                expl["model_score"] = round(float(mod[i]), 4)
-                expl["model_version"] = self.model.version
-            if score >= THRESHOLD and not expl["matched_terms"]:
-                expl["matched_terms"] = [{"term": "(model)", "weight": round(score, 3)}]
+            terms += model_terms(self.model, rows, i, score, THRESHOLD)
+            expl = finish_explanation({"rule": "model+rules" if self.model is not None else "rules",
+                                       "rules": [name for name, _, _ in hits[i]],
+                                       "rule_score": round(float(rules[i]), 4), "matched_terms": terms[:8]},
+                                      self.model, mod[i], score, THRESHOLD)
             out.append({NAME: Prediction(round(score, 4), THRESHOLD, expl)})
         return out
-
-
-def sha256_bytes(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def build(settings: Any) -> ThreatViolenceClassifier:
@@ -211,13 +197,13 @@ def build(settings: Any) -> ThreatViolenceClassifier:
 
 def load_examples(path: Path = EXAMPLES) -> list[dict[str, Any]]:
     """[{"id", "text", "label" 0/1, "kind", "split" train/test}] — original CC0 examples."""
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return read_jsonl(path)
 
 
 def training_set(split: str = "train") -> tuple[list[str], list[int]]:
     """Texts and labels of ``split``: threat examples + topic texts (all 0), with diacritic-free copies."""
     rows = [r for r in load_examples() if r["split"] == split]
-    topics = [json.loads(x) for x in TOPIC_TEXTS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    topics = read_jsonl(TOPIC_TEXTS)
     texts = [r["text"] for r in rows] + [r["text"] for r in topics if r["split"] == split]
     labels = [int(r["label"]) for r in rows] + [0] * (len(texts) - len(rows))
     folded = [(_fold(t), y) for t, y in zip(texts, labels, strict=True) if _fold(t) != t]
@@ -225,9 +211,7 @@ def training_set(split: str = "train") -> tuple[list[str], list[int]]:
 
 
 def _fit(texts: Sequence[str], labels: Sequence[int]) -> Any:
-    pipe = make_pipeline(**MODEL_PARAMS)
-    pipe.fit([prepare_text(t[:MODEL_CHARS]) for t in texts], list(labels))
-    return pipe
+    return fit_binary(MODEL_PARAMS, texts, labels, MODEL_CHARS)
 
 
 def _oof(texts: list[str], labels: list[int], folds: int = 5, seed: int = 11) -> np.ndarray:
