@@ -9,7 +9,7 @@ Content-Type, an ETag and conditional-GET support (304). Unknown URLs get 404.
 One URL may have several captures: ``snapshot`` picks one by file stem,
 otherwise the last row wins. Tests can add synthetic routes (errors, delays).
 
-Synthetic routes for hostile-input tests (:class:`ReplayEntry` fields):
+Synthetic routes for the malicious-input tests (tests/test_hostile_input.py) (:class:`ReplayEntry` fields):
 ``headers`` (extra response headers, e.g. Content-Encoding or Location),
 ``chunks`` (a callable yielding the body piece by piece, sent with chunked
 transfer encoding and no Content-Length: bodies bigger than memory, streamed

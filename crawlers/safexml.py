@@ -29,7 +29,7 @@ __all__ = ["fromstring", "strip_doctype", "to_utf8_if_wide"]
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _XML_DECL_ENCODING = re.compile(rb"(<\?xml[^>]{0,200}?encoding\s*=\s*)([\"'])[^\"']{0,40}\2")
-MAX_DOCTYPES = 20  # a document has one; a hostile one gets this many removed, then the rest is cut
+MAX_DOCTYPES = 20  # a document has one; a malicious one gets this many removed, then the rest is cut
 
 
 def to_utf8_if_wide(body: bytes) -> tuple[bytes, bool]:

@@ -79,7 +79,7 @@ def _check(response, where: str, escaped: bool = True) -> None:  # type: ignore[
 
 
 @pytest.fixture
-def hostile(settings, session_factory):  # type: ignore[no-untyped-def]
+def malicious(settings, session_factory):  # type: ignore[no-untyped-def]
     add_users(session_factory, settings)
     with session_scope(session_factory) as s:
         src = Source(key="bao-doc", name=f"Báo độc {PAYLOAD}", outlet=f"Báo {IMG}", kind="rss",
@@ -106,8 +106,8 @@ def hostile(settings, session_factory):  # type: ignore[no-untyped-def]
     return create_app(settings, session_factory), item_id, doc_id
 
 
-def test_scraped_markup_is_inert_everywhere(hostile, session_factory) -> None:  # type: ignore[no-untyped-def]
-    app, item_id, doc_id = hostile
+def test_scraped_markup_is_inert_everywhere(malicious, session_factory) -> None:  # type: ignore[no-untyped-def]
+    app, item_id, doc_id = malicious
     client = TestClient(app)
     csrf = login(client, "analyst")
 
@@ -134,7 +134,7 @@ def test_scraped_markup_is_inert_everywhere(hostile, session_factory) -> None:  
     assert "<mark>alert</mark>" in page.text
     _check(client.get(f"/items/{item_id}/history"), "history page")
     _check(client.get(f"/items/{item_id}?done=%3Cscript%3Ealert(1)%3C/script%3E"), "item with a bad query", False)
-    # a refused action re-renders the page with the submitted (hostile) reason
+    # a refused action re-renders the page with the submitted (malicious) reason
     r = client.post(f"/items/{item_id}/route", data={"unit": "cong-an", "reason": f"lại {PAYLOAD}",
                                                      "csrf_token": csrf})
     assert r.status_code == 400 and "Chỉ được chuyển cho công an" in r.text
